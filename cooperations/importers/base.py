@@ -1,0 +1,313 @@
+"""The engine shared by the reference-data importers.
+
+A file is read as a stream of lines (memory stays flat whatever its size),
+its layout is recognised from its header, each line is parsed into a plain
+dict or rejected with its line number and a French reason, and parsed rows
+are applied in chunks by the layout, all inside one transaction. In strict
+mode the first rejected line refuses the whole file.
+"""
+
+import csv
+import io
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+CHUNK_SIZE = 1000
+MAX_REPORTED_ERRORS = 200
+
+
+class RowError(Exception):
+    """A line that cannot be imported; the message says why, in French."""
+
+
+class ImportRefused(Exception):
+    """The whole file is refused (strict mode, or an unreadable file)."""
+
+
+@dataclass
+class ImportReport:
+    layout: str = ""
+    rows: int = 0
+    counts: Counter = field(default_factory=Counter)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    rejected: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, kind: str, outcome: str, n: int = 1) -> None:
+        self.counts[(kind, outcome)] += n
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append((line, reason))
+
+    def as_dict(self) -> dict:
+        return {
+            "layout": self.layout,
+            "rows": self.rows,
+            "rejected": self.rejected,
+            "counts": {f"{kind}:{outcome}": n for (kind, outcome), n in sorted(self.counts.items())},
+            "errors": [{"line": line, "reason": reason} for line, reason in self.errors],
+            "notes": self.notes,
+        }
+
+    def summary_lines(self) -> list[str]:
+        lines = [_("Format reconnu : %(layout)s") % {"layout": self.layout}]
+        lines.append(_("Lignes lues : %(rows)s, rejetées : %(rejected)s") % {"rows": self.rows, "rejected": self.rejected})
+        kinds = sorted({kind for kind, _outcome in self.counts})
+        labels = {
+            "created": _("créés"),
+            "updated": _("mis à jour"),
+            "unchanged": _("inchangés"),
+            "removed": _("retirés"),
+            "absent_du_repertoire": _("absents du répertoire"),
+        }
+        for kind in kinds:
+            parts = [
+                f"{label} : {self.counts[(kind, outcome)]}"
+                for outcome, label in labels.items()
+                if outcome in ("created", "updated", "unchanged") or self.counts[(kind, outcome)]
+            ]
+            lines.append(f"{kind} — " + ", ".join(parts))
+        for line, reason in self.errors:
+            lines.append(_("Ligne %(line)s rejetée : %(reason)s") % {"line": line, "reason": reason})
+        if self.rejected > len(self.errors):
+            lines.append(_("… et %(n)s autres lignes rejetées.") % {"n": self.rejected - len(self.errors)})
+        lines.extend(self.notes)
+        return lines
+
+
+def decode_line(raw: bytes) -> str:
+    """French exports come in UTF-8 (with or without BOM) or Windows-1252 /
+    Latin-1; decide line by line so that a stream needs no second pass."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+    return text.lstrip("\ufeff")
+
+
+class ProgressFile(io.RawIOBase):
+    """Wraps a binary file to move a progress bar as bytes are read."""
+
+    def __init__(self, handle, bar):
+        self._handle = handle
+        self._bar = bar
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = self._handle.readinto(buffer)
+        if n and self._bar is not None:
+            self._bar.update(n)
+        return n
+
+
+def open_lines(path: Path, progress: bool = False) -> Iterator[str]:
+    """Yield the decoded lines of a file, streaming."""
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=os.path.getsize(path), unit="o", unit_scale=True, desc=Path(path).name, leave=False)
+    try:
+        with open(path, "rb") as raw:
+            handle = io.BufferedReader(ProgressFile(raw, bar), buffer_size=1 << 16)
+            for line in handle:
+                yield decode_line(line)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def sniff_delimiter(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in (";", ",", "\t", "|")}
+    return max(counts, key=counts.get)
+
+
+def csv_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, fields); a quoted field spanning lines keeps the
+    number of the line where its record starts."""
+    numbered = _numbered(lines)
+    reader = csv.reader((text for _n, text in numbered), delimiter=delimiter)
+    for fields in reader:
+        yield numbered.record_start, fields
+
+
+class _numbered:
+    def __init__(self, lines):
+        self._lines = iter(lines)
+        self.line_no = 0
+        self.record_start = 1
+        self._in_record = False
+
+    def __iter__(self):
+        for text in self._lines:
+            self.line_no += 1
+            if not self._in_record:
+                self.record_start = self.line_no
+            # An odd number of quotes leaves a quoted field open.
+            if text.count('"') % 2 == 1:
+                self._in_record = not self._in_record
+            yield self.line_no, text
+
+
+def chunked(iterable, size=CHUNK_SIZE):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class Layout:
+    """One file layout: recognises its header, parses lines, applies chunks."""
+
+    name = ""
+    kinds: tuple[str, ...] = ()
+
+    @classmethod
+    def matches(cls, header: list[str]) -> bool:
+        raise NotImplementedError
+
+    def __init__(self, header: list[str], report: ImportReport, options: dict | None = None):
+        self.header = header
+        self.index = {name.strip().lower(): i for i, name in enumerate(header)}
+        self.report = report
+        self.options = options or {}
+
+    def value(self, fields: list[str], name: str) -> str:
+        i = self.index.get(name.lower())
+        if i is None or i >= len(fields):
+            return ""
+        return fields[i].strip()
+
+    def parse(self, fields: list[str]) -> dict:
+        raise NotImplementedError
+
+    def apply(self, rows: list[tuple[int, dict]]) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Work that needs the whole file (run once, before commit)."""
+
+
+def run_import(path, layouts, *, strict=False, progress=False, options=None) -> ImportReport:
+    """Import ``path`` with the first of ``layouts`` that recognises its
+    header. Raises ImportRefused (nothing saved) on an unknown layout or, in
+    strict mode, on the first bad line."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportRefused(_("Fichier introuvable : %(path)s") % {"path": path})
+    report = ImportReport()
+    header, records = read_records(path, progress)
+    layout_class = next((layout for layout in layouts if layout.matches(header)), None)
+    if layout_class is None:
+        raise ImportRefused(
+            _("Format de fichier non reconnu (en-tête : « %(header)s »). Formats acceptés : %(names)s.")
+            % {"header": ";".join(header)[:120], "names": ", ".join(str(layout.name) for layout in layouts)}
+        )
+    layout = layout_class(header, report, options)
+    report.layout = str(layout.name)
+
+    def parsed():
+        for line_no, fields in records:
+            if not any(f.strip() for f in fields):
+                continue
+            report.rows += 1
+            try:
+                row = layout.parse(fields)
+            except RowError as error:
+                if strict:
+                    raise ImportRefused(
+                        _("Ligne %(line)s : %(reason)s — fichier refusé en entier (mode strict), rien n’a été enregistré.")
+                        % {"line": line_no, "reason": error}
+                    ) from error
+                report.reject(line_no, str(error))
+                continue
+            if row is not None:
+                yield line_no, row
+
+    with transaction.atomic():
+        for chunk in chunked(parsed()):
+            layout.apply(chunk)
+            if strict and report.rejected:
+                line_no, reason = report.errors[0]
+                raise ImportRefused(
+                    _("Ligne %(line)s : %(reason)s — fichier refusé en entier (mode strict), rien n’a été enregistré.")
+                    % {"line": line_no, "reason": reason}
+                )
+        layout.finish()
+    return report
+
+
+def is_xlsx(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
+
+
+def read_records(path: Path, progress: bool):
+    """Return (header, iterator of (line number, fields)) for a CSV file
+    (any delimiter, UTF-8 or Latin-1) or an Excel workbook (first sheet)."""
+    if is_xlsx(path):
+        return _xlsx_records(path)
+    lines = open_lines(path, progress=progress)
+    first = next(lines, None)
+    if first is None or not first.strip():
+        raise ImportRefused(_("Le fichier est vide."))
+    delimiter = sniff_delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter))
+    return header, ((n + 1, fields) for n, fields in csv_records(lines, delimiter))
+
+
+def _xlsx_records(path: Path):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a damaged file
+        raise ImportRefused(_("Classeur Excel illisible : %(error)s") % {"error": error}) from error
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    first = next(rows, None)
+    if not first:
+        raise ImportRefused(_("Le fichier est vide."))
+    header = ["" if cell is None else str(cell).strip() for cell in first]
+
+    def records():
+        try:
+            for number, row in enumerate(rows, start=2):
+                yield number, ["" if cell is None else _cell_text(cell) for cell in row]
+        finally:
+            workbook.close()
+
+    return header, records()
+
+
+def _cell_text(cell) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def diff_fields(instance, values: dict) -> list[str]:
+    """Names of the fields whose value differs from ``values`` (then set)."""
+    changed = []
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed

@@ -1,0 +1,451 @@
+"""Reference register (geography, FINESS entities and sites) and the
+cooperation structures that link them.
+
+Who may see what is decided by the ``visible_to(user)`` queryset methods
+below, and nowhere else; ``accounts.User`` carries the role and its scope.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .finess import validate_finess
+
+
+class Region(models.Model):
+    """An INSEE région; each maps onto one ARS."""
+
+    code = models.CharField(_("code INSEE"), max_length=2, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+
+    class Meta:
+        verbose_name = _("région")
+        verbose_name_plural = _("régions")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Department(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments", verbose_name=_("région"))
+
+    class Meta:
+        verbose_name = _("département")
+        verbose_name_plural = _("départements")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+
+class Sector(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PRIVATE_NONPROFIT = "prive_non_lucratif", _("Privé non lucratif")
+    PRIVATE_FORPROFIT = "prive_lucratif", _("Privé lucratif")
+
+
+class LegalStatus(models.Model):
+    """FINESS legal status (statut juridique) and the sector it belongs to."""
+
+    code = models.CharField(_("code FINESS"), max_length=4, primary_key=True)
+    label = models.CharField(_("libellé"), max_length=200)
+    sector = models.CharField(_("secteur"), max_length=20, choices=Sector.choices)
+
+    class Meta:
+        verbose_name = _("statut juridique")
+        verbose_name_plural = _("statuts juridiques")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.label
+
+
+class Category(models.Model):
+    """FINESS establishment category (catégorie d'établissement)."""
+
+    code = models.CharField(_("code FINESS"), max_length=4, primary_key=True)
+    label = models.CharField(_("libellé"), max_length=200)
+
+    class Meta:
+        verbose_name = _("catégorie d’établissement")
+        verbose_name_plural = _("catégories d’établissement")
+        ordering = ["label"]
+
+    def __str__(self):
+        return self.label
+
+
+def _user_role(user):
+    return getattr(user, "role", None) if user is not None and user.is_authenticated else None
+
+
+class LegalEntityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        role = _user_role(user)
+        if role is None:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_regional:
+            return self.filter(region_id=user.region_id)
+        if user.is_director:
+            return self.filter(pk=user.legal_entity_id)
+        return self.none()
+
+
+class LegalEntity(models.Model):
+    """A legal entity (entité juridique), identified by its FINESS EJ."""
+
+    finess = models.CharField(_("FINESS EJ"), max_length=9, unique=True, validators=[validate_finess])
+    name = models.CharField(_("raison sociale"), max_length=255)
+    # The SAE register names sites, not legal entities: until a source that
+    # names the entity is imported, its name is built from its sites.
+    name_is_provisional = models.BooleanField(_("nom provisoire (déduit des sites)"), default=False)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    legal_status = models.ForeignKey(
+        LegalStatus, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("statut juridique")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("département")
+    )
+    # Denormalised from the département: every access check filters on it.
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("région"))
+    closed_on = models.DateField(_("date de fermeture"), null=True, blank=True)
+
+    objects = LegalEntityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("entité juridique")
+        verbose_name_plural = _("entités juridiques")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.finess})"
+
+    def save(self, *args, **kwargs):
+        if self.department_id and not self.region_id:
+            self.region_id = self.department.region_id
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("cooperations:legal_entity_detail", args=[self.finess])
+
+
+class EstablishmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        role = _user_role(user)
+        if role is None:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_regional:
+            return self.filter(region_id=user.region_id)
+        if user.is_director:
+            return self.filter(legal_entity_id=user.legal_entity_id)
+        return self.none()
+
+
+class Establishment(models.Model):
+    """A site (établissement), identified by its FINESS ET."""
+
+    finess = models.CharField(_("FINESS ET"), max_length=9, unique=True, validators=[validate_finess])
+    name = models.CharField(_("raison sociale"), max_length=255)
+    legal_entity = models.ForeignKey(
+        LegalEntity, on_delete=models.PROTECT, related_name="establishments", verbose_name=_("entité juridique")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("catégorie")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("département")
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("région"))
+    commune_code = models.CharField(_("code commune INSEE"), max_length=5, blank=True)
+    commune_name = models.CharField(_("commune"), max_length=100, blank=True)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    mco_beds = models.PositiveIntegerField(_("lits MCO (SAE 2023)"), null=True, blank=True)
+    closed_on = models.DateField(_("date de fermeture"), null=True, blank=True)
+
+    objects = EstablishmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("établissement")
+        verbose_name_plural = _("établissements")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["region", "name"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.finess})"
+
+    def save(self, *args, **kwargs):
+        if self.department_id and not self.region_id:
+            self.region_id = self.department.region_id
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("cooperations:establishment_detail", args=[self.finess])
+
+
+class Family(models.TextChoices):
+    CONVENTIONAL = "conventionnelle", _("Coopération conventionnelle")
+    ORGANIC = "organique", _("Coopération organique (personne morale)")
+    OTHER = "autre", _("Autre forme de coopération")
+
+
+class StructureKind(models.TextChoices):
+    """Legal vehicles of a cooperation (seeds 003 and 004)."""
+
+    GHT = "ght", _("Groupement hospitalier de territoire (GHT)")
+    CONVENTION = "convention", _("Convention de coopération")
+    FMIH = "fmih", _("Fédération médicale inter-hospitalière (FMIH)")
+    COMMON_DIRECTION = "direction_commune", _("Direction commune")
+    LIBERAL_CONTRACT = "contrat_liberaux", _("Contrat avec des praticiens libéraux")
+    GCS_MEANS = "gcs_moyens", _("GCS de moyens")
+    GCS_HEALTH_ESTABLISHMENT = "gcs_es", _("GCS érigé en établissement de santé")
+    GCS_AUTHORISATIONS = "gcs_autorisations", _("GCS exploitant des autorisations (ordonnance 2017-28)")
+    GCSMS = "gcsms", _("Groupement de coopération sociale et médico-sociale (GCSMS)")
+    GIE = "gie", _("Groupement d’intérêt économique (GIE)")
+    GIP = "gip", _("Groupement d’intérêt public (GIP)")
+    ASSOCIATION = "association", _("Association")
+    MSP = "msp", _("Maison de santé pluriprofessionnelle (MSP)")
+    HEALTH_POLE = "pole_sante", _("Pôle de santé")
+    HEALTH_NETWORK = "reseau_sante", _("Réseau de santé")
+    CLS = "cls", _("Contrat local de santé (CLS)")
+    PROFESSIONAL_PROTOCOL = "protocole", _("Protocole de coopération entre professionnels")
+
+
+KIND_FAMILY = {
+    StructureKind.GHT: Family.CONVENTIONAL,
+    StructureKind.CONVENTION: Family.CONVENTIONAL,
+    StructureKind.FMIH: Family.CONVENTIONAL,
+    StructureKind.COMMON_DIRECTION: Family.CONVENTIONAL,
+    StructureKind.LIBERAL_CONTRACT: Family.CONVENTIONAL,
+    StructureKind.GCS_MEANS: Family.ORGANIC,
+    StructureKind.GCS_HEALTH_ESTABLISHMENT: Family.ORGANIC,
+    StructureKind.GCS_AUTHORISATIONS: Family.ORGANIC,
+    StructureKind.GCSMS: Family.ORGANIC,
+    StructureKind.GIE: Family.ORGANIC,
+    StructureKind.GIP: Family.ORGANIC,
+    StructureKind.ASSOCIATION: Family.ORGANIC,
+    StructureKind.MSP: Family.OTHER,
+    StructureKind.HEALTH_POLE: Family.OTHER,
+    StructureKind.HEALTH_NETWORK: Family.OTHER,
+    StructureKind.CLS: Family.OTHER,
+    StructureKind.PROFESSIONAL_PROTOCOL: Family.OTHER,
+}
+
+
+class CompositionSource(models.TextChoices):
+    ENTERED = "saisie", _("Saisie dans l’application")
+    OFFICIAL = "officielle", _("Liste officielle importée")
+    RECONSTRUCTED = "reconstituee", _("Composition reconstituée pour la démonstration")
+
+
+class Nature(models.TextChoices):
+    VOLUNTARY = "volontaire", _("Volontaire")
+    CONSTRAINED = "contrainte", _("Contrainte")
+
+
+class Purpose(models.TextChoices):
+    STRATEGIC = "strategique", _("Stratégique")
+    ECONOMIC = "economique", _("Économique")
+
+
+class CooperationStructureQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        role = _user_role(user)
+        if role is None:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_regional:
+            member_in_region = Membership.objects.filter(
+                structure=OuterRef("pk"), legal_entity__region_id=user.region_id
+            )
+            return self.filter(Q(region_id=user.region_id) | Exists(member_in_region))
+        if user.is_director:
+            own_membership = Membership.objects.filter(structure=OuterRef("pk"), legal_entity_id=user.legal_entity_id)
+            return self.filter(Exists(own_membership))
+        return self.none()
+
+    def editable_by(self, user):
+        if _user_role(user) is None:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_negotiator:
+            return self.filter(region_id=user.region_id)
+        return self.none()
+
+
+class CooperationStructure(models.Model):
+    """The legal vehicle framing a cooperation: GHT, GCS, convention…"""
+
+    kind = models.CharField(_("forme juridique"), max_length=30, choices=StructureKind.choices)
+    family = models.CharField(_("famille"), max_length=20, choices=Family.choices, editable=False)
+    name = models.CharField(_("nom"), max_length=255)
+    code = models.CharField(
+        _("code officiel"),
+        max_length=20,
+        blank=True,
+        help_text=_("Pour un GHT : le code national (ex. 11101)."),
+    )
+    short_code = models.CharField(_("code court"), max_length=20, blank=True, help_text=_("Ex. IDF-01."))
+    finess = models.CharField(
+        _("FINESS"),
+        max_length=9,
+        blank=True,
+        validators=[validate_finess],
+        help_text=_("Pour une structure dotée de la personnalité morale (GCS, GIP…)."),
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="structures", verbose_name=_("région")
+    )
+    start_date = models.DateField(_("date de création"), null=True, blank=True)
+    end_date = models.DateField(_("date de fin"), null=True, blank=True)
+    nature = models.CharField(_("nature du lien"), max_length=20, choices=Nature.choices, blank=True)
+    purpose = models.CharField(_("logique du lien"), max_length=20, choices=Purpose.choices, blank=True)
+    description = models.TextField(_("objet"), blank=True)
+    composition_source = models.CharField(
+        _("origine de la composition"),
+        max_length=20,
+        choices=CompositionSource.choices,
+        default=CompositionSource.ENTERED,
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifié par"),
+    )
+
+    objects = CooperationStructureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("structure de coopération")
+        verbose_name_plural = _("structures de coopération")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "code"], condition=~Q(code=""), name="unique_structure_code_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="structure_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.short_code} {self.name}".strip() if self.short_code else self.name
+
+    def save(self, *args, **kwargs):
+        self.family = KIND_FAMILY[StructureKind(self.kind)]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("cooperations:structure_detail", args=[self.pk])
+
+    @property
+    def is_reconstructed(self):
+        return self.composition_source == CompositionSource.RECONSTRUCTED
+
+
+class MemberRole(models.TextChoices):
+    SUPPORT = "support", _("Établissement support")
+    MEMBER = "membre", _("Membre")
+    ASSOCIATE = "associe", _("Associé")
+    PARTNER = "partenaire", _("Partenaire")
+
+
+class ExternalKind(models.TextChoices):
+    CITY_MEDICINE = "ville", _("Médecine de ville")
+    MEDICO_SOCIAL = "medico_social", _("Acteur médico-social")
+    LOCAL_AUTHORITY = "collectivite", _("Collectivité territoriale")
+    OTHER = "autre", _("Autre")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(structure__in=CooperationStructure.objects.visible_to(user))
+
+
+class Membership(models.Model):
+    """A member of a cooperation structure: a legal entity of the register
+    (optionally one of its sites), or an actor outside it (city doctors,
+    médico-social services…) named in text."""
+
+    structure = models.ForeignKey(
+        CooperationStructure, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("structure")
+    )
+    legal_entity = models.ForeignKey(
+        LegalEntity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("entité juridique"),
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("site"),
+    )
+    external_name = models.CharField(_("partenaire hors répertoire"), max_length=255, blank=True)
+    external_kind = models.CharField(_("type de partenaire"), max_length=20, choices=ExternalKind.choices, blank=True)
+    role = models.CharField(_("rôle"), max_length=20, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    start_date = models.DateField(_("depuis le"), null=True, blank=True)
+    end_date = models.DateField(_("jusqu’au"), null=True, blank=True)
+    source = models.CharField(
+        _("origine"), max_length=20, choices=CompositionSource.choices, default=CompositionSource.ENTERED
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        ordering = ["structure", "role", "legal_entity__name", "external_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(legal_entity__isnull=False) & Q(external_name=""))
+                | (Q(legal_entity__isnull=True) & Q(establishment__isnull=True) & ~Q(external_name="")),
+                name="membership_register_xor_external",
+            ),
+            models.UniqueConstraint(
+                fields=["structure", "legal_entity"],
+                condition=Q(legal_entity__isnull=False, establishment__isnull=True),
+                name="unique_entity_member_per_structure",
+            ),
+            models.UniqueConstraint(
+                fields=["structure"],
+                condition=Q(role="support"),
+                name="one_support_per_structure",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_name} — {self.get_role_display()}"
+
+    @property
+    def member_name(self):
+        if self.establishment_id:
+            return self.establishment.name
+        if self.legal_entity_id:
+            return self.legal_entity.name
+        return self.external_name

@@ -1,0 +1,1 @@
+"""diagnostics: built by later issues."""

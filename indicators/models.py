@@ -1,0 +1,1 @@
+"""indicators: built by later issues."""
