@@ -11,7 +11,8 @@ The rule:
    join a GHT (art. L6132-1 CSP).
 2. Each GHT covers the départements its name gives (table below). An entity
    is "psychiatric" if one of its sites is a CHS (category 292) and none is
-   a CH, CHR or former local hospital (355, 101, 106); a psychiatric entity
+   a CH, CHR or former local hospital (355, 101, 106), or if it is listed in
+   PSYCHIATRIC_ENTITIES (registered as a CH in the SAE); a psychiatric entity
    joins a psychiatric GHT of its département when there is one, any entity
    otherwise joins a general GHT of its département.
 3. Where several GHT share a département, the entity joins the one whose
@@ -45,6 +46,9 @@ REGION = "11"
 EXCLUDED_STATUS = {"01"}  # l'État: hôpitaux d'instruction des armées
 EXCLUDED_ENTITIES = {"750712184"}  # AP-HP
 PSYCHIATRIC_CATEGORIES = {"292"}
+# Psychiatric entities whose sites the SAE registers as CH (355): the GHU
+# Paris psychiatrie et neurosciences (Sainte-Anne, Maison-Blanche…).
+PSYCHIATRIC_ENTITIES = {"750062036"}
 GENERAL_CATEGORIES = {"355", "101", "106"}
 
 # GHT code -> (départements, direction, psychiatric); from the GHT names.
@@ -104,7 +108,7 @@ def _candidates():
             entity_id=row["id"],
             finess=row["finess"],
             department=row["department_id"],
-            psychiatric=row["psy_sites"] > 0 and row["general_sites"] == 0,
+            psychiatric=row["finess"] in PSYCHIATRIC_ENTITIES or (row["psy_sites"] > 0 and row["general_sites"] == 0),
             lat=float(row["lat"]) if row["lat"] is not None else None,
             lon=float(row["lon"]) if row["lon"] is not None else None,
             mco_beds=row["beds"] or 0,
@@ -158,8 +162,7 @@ def reconstruct_idf_compositions() -> dict:
     """Build (or rebuild) the reconstructed compositions; GHT whose official
     composition was imported are left alone. Idempotent."""
     structures = {
-        s.code: s
-        for s in CooperationStructure.objects.filter(kind=StructureKind.GHT, code__in=IDF_GHT_RULES)
+        s.code: s for s in CooperationStructure.objects.filter(kind=StructureKind.GHT, code__in=IDF_GHT_RULES)
     }
     assignment = assign(list(_candidates()))
     summary = {"ght": 0, "created": 0, "updated": 0, "removed": 0, "unchanged": 0, "skipped_official": 0}
@@ -169,7 +172,9 @@ def reconstruct_idf_compositions() -> dict:
             continue
         # An entity entered by hand in this GHT keeps that membership.
         entered = set(
-            structure.memberships.exclude(source=CompositionSource.RECONSTRUCTED).values_list("legal_entity_id", flat=True)
+            structure.memberships.exclude(source=CompositionSource.RECONSTRUCTED).values_list(
+                "legal_entity_id", flat=True
+            )
         )
         members = [c for c in assignment.get(code, []) if c.entity_id not in entered]
         support = support_of(members) if members else None

@@ -56,8 +56,7 @@ def finess_error(value: str) -> str | None:
         )
     if not luhn_is_valid(value):
         return str(
-            _("Le numéro FINESS « %(value)s » est invalide : sa clé de contrôle ne correspond pas.")
-            % {"value": value}
+            _("Le numéro FINESS « %(value)s » est invalide : sa clé de contrôle ne correspond pas.") % {"value": value}
         )
     return None
 

@@ -158,9 +158,7 @@ class Establishment(models.Model):
     legal_entity = models.ForeignKey(
         LegalEntity, on_delete=models.PROTECT, related_name="establishments", verbose_name=_("entité juridique")
     )
-    category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("catégorie")
-    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("catégorie"))
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("département")
     )
@@ -343,7 +341,9 @@ class CooperationStructure(models.Model):
                 fields=["kind", "code"], condition=~Q(code=""), name="unique_structure_code_per_kind"
             ),
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="structure_end_after_start",
             ),
         ]

@@ -21,9 +21,7 @@ def load_reference_lists(Region, Department, Category, LegalStatus):  # noqa: N8
     for row in _rows(data_dir / "cog2024_regions.csv"):
         Region.objects.update_or_create(code=row["REG"], defaults={"name": row["LIBELLE"]})
     for row in _rows(data_dir / "cog2024_departements.csv"):
-        Department.objects.update_or_create(
-            code=row["DEP"], defaults={"name": row["LIBELLE"], "region_id": row["REG"]}
-        )
+        Department.objects.update_or_create(code=row["DEP"], defaults={"name": row["LIBELLE"], "region_id": row["REG"]})
     for row in _rows(HERE / "categories.csv"):
         Category.objects.update_or_create(code=row["code"], defaults={"label": row["label"]})
     for row in _rows(HERE / "legal_statuses.csv"):

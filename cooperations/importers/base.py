@@ -27,7 +27,7 @@ class RowError(Exception):
     """A line that cannot be imported; the message says why, in French."""
 
 
-class ImportRefused(Exception):
+class ImportRefusedError(Exception):
     """The whole file is refused (strict mode, or an unreadable file)."""
 
 
@@ -60,7 +60,9 @@ class ImportReport:
 
     def summary_lines(self) -> list[str]:
         lines = [_("Format reconnu : %(layout)s") % {"layout": self.layout}]
-        lines.append(_("Lignes lues : %(rows)s, rejetées : %(rejected)s") % {"rows": self.rows, "rejected": self.rejected})
+        lines.append(
+            _("Lignes lues : %(rows)s, rejetées : %(rejected)s") % {"rows": self.rows, "rejected": self.rejected}
+        )
         kinds = sorted({kind for kind, _outcome in self.counts})
         labels = {
             "created": _("créés"),
@@ -139,13 +141,13 @@ def sniff_delimiter(header: str) -> str:
 def csv_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, fields); a quoted field spanning lines keeps the
     number of the line where its record starts."""
-    numbered = _numbered(lines)
+    numbered = _NumberedLines(lines)
     reader = csv.reader((text for _n, text in numbered), delimiter=delimiter)
     for fields in reader:
         yield numbered.record_start, fields
 
 
-class _numbered:
+class _NumberedLines:
     def __init__(self, lines):
         self._lines = iter(lines)
         self.line_no = 0
@@ -208,16 +210,16 @@ class Layout:
 
 def run_import(path, layouts, *, strict=False, progress=False, options=None) -> ImportReport:
     """Import ``path`` with the first of ``layouts`` that recognises its
-    header. Raises ImportRefused (nothing saved) on an unknown layout or, in
+    header. Raises ImportRefusedError (nothing saved) on an unknown layout or, in
     strict mode, on the first bad line."""
     path = Path(path)
     if not path.exists():
-        raise ImportRefused(_("Fichier introuvable : %(path)s") % {"path": path})
+        raise ImportRefusedError(_("Fichier introuvable : %(path)s") % {"path": path})
     report = ImportReport()
     header, records = read_records(path, progress)
     layout_class = next((layout for layout in layouts if layout.matches(header)), None)
     if layout_class is None:
-        raise ImportRefused(
+        raise ImportRefusedError(
             _("Format de fichier non reconnu (en-tête : « %(header)s »). Formats acceptés : %(names)s.")
             % {"header": ";".join(header)[:120], "names": ", ".join(str(layout.name) for layout in layouts)}
         )
@@ -233,8 +235,10 @@ def run_import(path, layouts, *, strict=False, progress=False, options=None) -> 
                 row = layout.parse(fields)
             except RowError as error:
                 if strict:
-                    raise ImportRefused(
-                        _("Ligne %(line)s : %(reason)s — fichier refusé en entier (mode strict), rien n’a été enregistré.")
+                    raise ImportRefusedError(
+                        _(
+                            "Ligne %(line)s : %(reason)s — fichier refusé en entier (mode strict), rien n’a été enregistré."
+                        )
                         % {"line": line_no, "reason": error}
                     ) from error
                 report.reject(line_no, str(error))
@@ -247,7 +251,7 @@ def run_import(path, layouts, *, strict=False, progress=False, options=None) -> 
             layout.apply(chunk)
             if strict and report.rejected:
                 line_no, reason = report.errors[0]
-                raise ImportRefused(
+                raise ImportRefusedError(
                     _("Ligne %(line)s : %(reason)s — fichier refusé en entier (mode strict), rien n’a été enregistré.")
                     % {"line": line_no, "reason": reason}
                 )
@@ -268,7 +272,7 @@ def read_records(path: Path, progress: bool):
     lines = open_lines(path, progress=progress)
     first = next(lines, None)
     if first is None or not first.strip():
-        raise ImportRefused(_("Le fichier est vide."))
+        raise ImportRefusedError(_("Le fichier est vide."))
     delimiter = sniff_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter))
     return header, ((n + 1, fields) for n, fields in csv_records(lines, delimiter))
@@ -280,11 +284,11 @@ def _xlsx_records(path: Path):
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise ImportRefused(_("Classeur Excel illisible : %(error)s") % {"error": error}) from error
+        raise ImportRefusedError(_("Classeur Excel illisible : %(error)s") % {"error": error}) from error
     rows = workbook.worksheets[0].iter_rows(values_only=True)
     first = next(rows, None)
     if not first:
-        raise ImportRefused(_("Le fichier est vide."))
+        raise ImportRefusedError(_("Le fichier est vide."))
     header = ["" if cell is None else str(cell).strip() for cell in first]
 
     def records():

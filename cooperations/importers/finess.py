@@ -67,7 +67,9 @@ class SiteRegisterLayout(Layout):
         for _line, row in rows:
             code = row.get("category")
             if code and code not in self.categories:
-                Category.objects.create(code=code, label=_("Catégorie FINESS %(code)s (libellé à compléter)") % {"code": code})
+                Category.objects.create(
+                    code=code, label=_("Catégorie FINESS %(code)s (libellé à compléter)") % {"code": code}
+                )
                 self.categories.add(code)
                 self.report.notes.append(_("Nouvelle catégorie FINESS créée : %(code)s") % {"code": code})
             code = row.get("legal_status")
@@ -122,12 +124,24 @@ class SiteRegisterLayout(Layout):
         self.report.count(str(ENTITY), "created", len(new_entities.keys() & first_seen))
         self.report.count(str(ENTITY), "updated", len(changed_entities.keys() & first_seen))
         self.report.count(str(ENTITY), "unchanged", len(first_seen - new_entities.keys() - changed_entities.keys()))
-        entity_ids = dict(LegalEntity.objects.filter(finess__in={r["entity"] for _l, r in rows}).values_list("finess", "id"))
+        entity_ids = dict(
+            LegalEntity.objects.filter(finess__in={r["entity"] for _l, r in rows}).values_list("finess", "id")
+        )
 
         sites = {s.finess: s for s in Establishment.objects.filter(finess__in={r["site"] for _l, r in rows})}
         new_sites, changed_sites, unchanged = {}, {}, 0
-        fields = ["name", "legal_entity_id", "category_id", "department_id", "region_id", "commune_code",
-                  "commune_name", "address", "postcode", "siret"]
+        fields = [
+            "name",
+            "legal_entity_id",
+            "category_id",
+            "department_id",
+            "region_id",
+            "commune_code",
+            "commune_name",
+            "address",
+            "postcode",
+            "siret",
+        ]
         for _line, row in rows:
             values = {
                 "name": row["name"],
@@ -213,7 +227,9 @@ class SaeIdentificationLayout(SiteRegisterLayout):
             raise RowError(_("catégorie « %(code)s » invalide (code numérique attendu)") % {"code": category})
         siret = self.value(fields, "sir")
         address = " ".join(
-            part for part in (self.value(fields, "NUMVOI"), self.value(fields, "TYPVOI"), self.value(fields, "NOMVOI")) if part
+            part
+            for part in (self.value(fields, "NUMVOI"), self.value(fields, "TYPVOI"), self.value(fields, "NOMVOI"))
+            if part
         )
         return {
             "site": site,

@@ -141,7 +141,9 @@ class DgosMembershipLayout(Layout):
             structure = structures.get(row["code"])
             if structure is None:
                 if row["code"][:2] not in self.regions or not row["ght_name"]:
-                    self.report.reject(line, _("GHT %(code)s inconnu et sans nom pour le créer") % {"code": row["code"]})
+                    self.report.reject(
+                        line, _("GHT %(code)s inconnu et sans nom pour le créer") % {"code": row["code"]}
+                    )
                     continue
                 structure = CooperationStructure.objects.create(
                     kind=StructureKind.GHT, code=row["code"], name=row["ght_name"], region_id=row["code"][:2]

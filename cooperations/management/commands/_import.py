@@ -5,7 +5,7 @@ import tracemalloc
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cooperations.importers.base import ImportRefused, run_import
+from cooperations.importers.base import ImportRefusedError, run_import
 
 
 class ImportCommand(BaseCommand):
@@ -28,7 +28,7 @@ class ImportCommand(BaseCommand):
             report = run_import(
                 options["file"], self.layouts, strict=options["strict"], progress=options["verbosity"] >= 1
             )
-        except ImportRefused as error:
+        except ImportRefusedError as error:
             raise CommandError(str(error)) from error
         for line in report.summary_lines():
             self.stdout.write(line)

@@ -1,0 +1,16 @@
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from cooperations.forms import DsfrFormMixin
+
+
+class LoginForm(DsfrFormMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("Identifiant ou mot de passe incorrect. Vérifiez votre saisie (majuscules comprises)."),
+        "inactive": _("Ce compte est désactivé. Contactez l’administrateur de votre ARS."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Identifiant")
+        self.fields["password"].label = _("Mot de passe")

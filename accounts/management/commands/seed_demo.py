@@ -1,0 +1,64 @@
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count
+
+from accounts.models import Role, User
+from cooperations.models import LegalEntity, Region, StructureKind
+
+DEMO_REGION = "11"
+
+
+def demo_director_entity():
+    """A legal entity of the demo région that belongs to a GHT and has a
+    single site (so the plain name of that site): the first by GHT code."""
+    return (
+        LegalEntity.objects.filter(region_id=DEMO_REGION, memberships__structure__kind=StructureKind.GHT)
+        .annotate(site_count=Count("establishments", distinct=True))
+        .filter(site_count=1)
+        .order_by("memberships__structure__short_code", "name")
+        .first()
+    )
+
+
+class Command(BaseCommand):
+    help = "Crée (ou remet à zéro) un utilisateur de démonstration par rôle, pour l’ARS Île-de-France."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("DEMO_PASSWORD", "demo-cpom-2026")
+        region = Region.objects.filter(code=DEMO_REGION).first()
+        entity = demo_director_entity()
+        if region is None or entity is None:
+            raise CommandError(
+                "Données de référence absentes : lancez d’abord « python manage.py load_reference_data »."
+            )
+        users = [
+            ("admin", "Agnès", "Administratrice", Role.ADMIN, None, None),
+            ("negociateur", "Nicolas", "Négociateur", Role.NEGOTIATOR, region, None),
+            ("observateur", "Odile", "Observatrice", Role.OBSERVER, region, None),
+            ("directeur", "Denis", "Directeur", Role.DIRECTOR, None, entity),
+        ]
+        with transaction.atomic():
+            for username, first, last, role, user_region, user_entity in users:
+                user, _created = User.objects.update_or_create(
+                    username=username,
+                    defaults={
+                        "first_name": first,
+                        "last_name": last,
+                        "email": f"{username}@demo.invalid",
+                        "role": role,
+                        "region": user_region,
+                        "legal_entity": user_entity,
+                        "is_staff": role == Role.ADMIN,
+                        "is_superuser": role == Role.ADMIN,
+                        "is_active": True,
+                    },
+                )
+                user.set_password(password)
+                user.save()
+        self.stdout.write(f"Comptes de démonstration (mot de passe pour tous : {password}) :")
+        self.stdout.write("  admin        — administrateur (toutes régions, administration)")
+        self.stdout.write(f"  negociateur  — négociateur ARS {region.name}")
+        self.stdout.write(f"  observateur  — observateur ARS {region.name}")
+        self.stdout.write(f"  directeur    — directeur de {entity.name} (FINESS EJ {entity.finess})")

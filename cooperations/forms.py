@@ -1,0 +1,221 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBoundField
+from dsfr.utils import dsfr_input_class_attr
+
+from .finess import finess_error, normalize_finess
+from .models import (
+    CooperationStructure,
+    Establishment,
+    LegalEntity,
+    MemberRole,
+    Membership,
+    Region,
+    StructureKind,
+)
+
+
+class DsfrFormMixin:
+    """Render every field with the DSFR markup of django-dsfr."""
+
+    bound_field_class = DsfrBoundField
+    template_name = "dsfr/form_snippet.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for visible in self.visible_fields():
+            dsfr_input_class_attr(visible)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class CooperationStructureForm(DsfrFormMixin, forms.ModelForm):
+    class Meta:
+        model = CooperationStructure
+        fields = [
+            "kind", "name", "short_code", "code", "finess", "region", "start_date", "end_date",
+            "nature", "purpose", "description",
+        ]  # fmt: skip
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.is_admin:
+            # A negotiator works in his région; the 135 GHT are reference data.
+            del self.fields["region"]
+            editing_ght = self.instance.pk and self.instance.kind == StructureKind.GHT
+            if editing_ght:
+                for name in ("kind", "code", "short_code"):
+                    self.fields[name].disabled = True
+            else:
+                self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != StructureKind.GHT]
+        else:
+            self.fields["region"].queryset = Region.objects.all()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Identification"),
+                Row(
+                    Column(Field("kind"), css_class="fr-col-12 fr-col-md-6"),
+                    Column("name", css_class="fr-col-12 fr-col-md-6"),
+                ),
+                Row(
+                    Column("short_code", css_class="fr-col-12 fr-col-md-4"),
+                    Column("code", css_class="fr-col-12 fr-col-md-4"),
+                    Column("finess", css_class="fr-col-12 fr-col-md-4"),
+                ),
+                *(["region"] if "region" in self.fields else []),
+            ),
+            Fieldset(
+                _("Caractéristiques du lien"),
+                Row(
+                    Column("start_date", css_class="fr-col-12 fr-col-md-3"),
+                    Column("end_date", css_class="fr-col-12 fr-col-md-3"),
+                    Column("nature", css_class="fr-col-12 fr-col-md-3"),
+                    Column("purpose", css_class="fr-col-12 fr-col-md-3"),
+                ),
+                "description",
+            ),
+        )
+
+    def clean_finess(self):
+        value = normalize_finess(self.cleaned_data.get("finess", ""))
+        if value:
+            error = finess_error(value)
+            if error:
+                raise forms.ValidationError(error)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("La date de fin doit suivre la date de création."))
+        kind, code = data.get("kind"), data.get("code")
+        if kind and code:
+            clash = CooperationStructure.objects.filter(kind=kind, code=code).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error(
+                    "code", _("Une structure de cette forme porte déjà le code « %(code)s ».") % {"code": code}
+                )
+        return data
+
+
+class MembershipForm(DsfrFormMixin, forms.ModelForm):
+    finess = forms.CharField(
+        label=_("FINESS du membre"),
+        required=False,
+        max_length=12,
+        help_text=_("Numéro FINESS de l’entité juridique ou d’un de ses sites."),
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["finess", "external_name", "external_kind", "role", "start_date", "end_date"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+        help_texts = {"external_name": _("Médecins de ville, service médico-social… hors répertoire FINESS.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk and not self.is_bound:
+            if instance.establishment_id:
+                self.initial["finess"] = instance.establishment.finess
+            elif instance.legal_entity_id:
+                self.initial["finess"] = instance.legal_entity.finess
+
+    def clean(self):
+        data = super().clean()
+        if self.cleaned_data.get("DELETE"):
+            return data
+        number = normalize_finess(data.get("finess", ""))
+        external = (data.get("external_name") or "").strip()
+        if not number and not external:
+            if self.has_changed():
+                raise forms.ValidationError(
+                    _("Indiquez le numéro FINESS du membre, ou le nom d’un partenaire hors répertoire.")
+                )
+            return data
+        if number and external:
+            raise forms.ValidationError(
+                _(
+                    "Un membre est soit un établissement du répertoire (FINESS), soit un partenaire hors répertoire, pas les deux."
+                )
+            )
+        self.instance.legal_entity = None
+        self.instance.establishment = None
+        if number:
+            error = finess_error(number)
+            if error:
+                self.add_error("finess", error)
+                return data
+            entity = LegalEntity.objects.filter(finess=number).first()
+            if entity is None:
+                site = Establishment.objects.select_related("legal_entity").filter(finess=number).first()
+                if site is None:
+                    self.add_error(
+                        "finess",
+                        _("Aucun établissement ni entité juridique du répertoire ne porte le numéro FINESS %(n)s.")
+                        % {"n": number},
+                    )
+                    return data
+                self.instance.establishment = site
+                entity = site.legal_entity
+            self.instance.legal_entity = entity
+            self.instance.external_name = ""
+            self.instance.external_kind = ""
+        else:
+            self.instance.external_name = external
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("La date de fin doit suivre la date d’entrée."))
+        return data
+
+
+class BaseMembershipFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        supports, members = 0, set()
+        for form in self.forms:
+            if (
+                not hasattr(form, "cleaned_data")
+                or form.cleaned_data.get("DELETE")
+                or not form.has_changed()
+                and not form.instance.pk
+            ):
+                continue
+            instance = form.instance
+            if instance.legal_entity_id is None and not instance.external_name:
+                continue
+            if form.cleaned_data.get("role") == MemberRole.SUPPORT:
+                supports += 1
+            key = (instance.legal_entity_id, instance.establishment_id, instance.external_name.lower())
+            if key in members:
+                raise forms.ValidationError(_("Le même membre figure deux fois dans la liste."))
+            members.add(key)
+        if supports > 1:
+            raise forms.ValidationError(_("Une structure n’a qu’un seul établissement support."))
+
+
+MembershipFormSet = forms.inlineformset_factory(
+    CooperationStructure,
+    Membership,
+    form=MembershipForm,
+    formset=BaseMembershipFormSet,
+    extra=3,
+    can_delete=True,
+)

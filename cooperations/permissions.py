@@ -1,0 +1,28 @@
+"""Permission checks per action. What a user may *see* is decided by the
+``visible_to(user)`` queryset methods of the models; what he may *do* here."""
+
+from django.core.exceptions import PermissionDenied
+
+from .models import CooperationStructure
+
+
+def can_create_structure(user) -> bool:
+    return user.is_authenticated and (user.is_admin or user.is_negotiator)
+
+
+def can_create_ght(user) -> bool:
+    """The 135 GHT are national reference data: only an admin adds one."""
+    return user.is_authenticated and user.is_admin
+
+
+def can_edit_structure(user, structure: CooperationStructure) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    return user.is_negotiator and structure.region_id == user.region_id
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied

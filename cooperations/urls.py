@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cooperations"
+
+urlpatterns = [
+    path("etablissements/", views.establishment_list, name="establishment_list"),
+    path("etablissements/<str:finess>/", views.establishment_detail, name="establishment_detail"),
+    path("entites/<str:finess>/", views.legal_entity_detail, name="legal_entity_detail"),
+    path("cooperations/", views.structure_list, name="structure_list"),
+    path("cooperations/nouvelle/", views.structure_create, name="structure_create"),
+    path("cooperations/<int:pk>/", views.structure_detail, name="structure_detail"),
+    path("cooperations/<int:pk>/modifier/", views.structure_update, name="structure_update"),
+]
