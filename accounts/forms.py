@@ -14,3 +14,5 @@ class LoginForm(DsfrFormMixin, AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Identifiant")
         self.fields["password"].label = _("Mot de passe")
+        # Bound fields copied the labels when the DSFR mixin first built them.
+        self._bound_fields_cache.clear()

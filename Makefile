@@ -1,0 +1,45 @@
+# The few verbs a newcomer needs. Python 3.11 and the Debian packages named
+# in the README are the only prerequisites.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: demo setup reference test lint serve worker clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Install, migrate, load the real reference data, create the demo users, serve.
+demo: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py seed_demo
+	@echo "Application : http://$(HOST)/"
+	$(PY) manage.py runserver $(HOST)
+
+reference: setup
+	$(PY) manage.py load_reference_data
+
+## The whole suite: lint, Django checks, migrations up to date, pytest (browser journeys included).
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+worker: setup
+	$(VENV)/bin/celery -A cpom worker --loglevel=info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,74 @@
+import pytest
+
+from accounts.models import Role
+from cooperations.models import MemberRole
+
+from .factories import (
+    EstablishmentFactory,
+    GhtFactory,
+    LegalEntityFactory,
+    MembershipFactory,
+    UserFactory,
+    department,
+    region,
+)
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def load_reference_lists():
+    """Régions, départements, categories and statuses: the data migration
+    loads them, but a transactional test (browser, worker) flushes them;
+    pytest-django runs those tests last, each reloading what it needs."""
+    from cooperations import reference_data
+    from cooperations.models import Category, Department, LegalStatus, Region
+
+    reference_data.load_reference_lists(Region, Department, Category, LegalStatus)
+
+
+def build_world():
+    """Two régions, each with a GHT of two entities; one user per role.
+
+    Île-de-France (11): GHT "TST" with entity A (support) and entity B.
+    Hauts-de-France (32): GHT with entity C (support) and entity D.
+    """
+    idf, hdf = region("11"), region("32")
+    a = LegalEntityFactory(name="CH Alpha", department=department("78"))
+    b = LegalEntityFactory(name="CH Bravo", department=department("78"))
+    c = LegalEntityFactory(name="CH Charlie", department=department("59"))
+    d = LegalEntityFactory(name="CH Delta", department=department("59"))
+    sites = {
+        entity: EstablishmentFactory(legal_entity=entity, name=f"Site principal {entity.name}")
+        for entity in (a, b, c, d)
+    }
+    ght_idf = GhtFactory(region=idf, name="Yvelines test")
+    ght_hdf = GhtFactory(region=hdf, name="Nord test")
+    MembershipFactory(structure=ght_idf, legal_entity=a, role=MemberRole.SUPPORT)
+    MembershipFactory(structure=ght_idf, legal_entity=b)
+    MembershipFactory(structure=ght_hdf, legal_entity=c, role=MemberRole.SUPPORT)
+    MembershipFactory(structure=ght_hdf, legal_entity=d)
+    users = {
+        "admin": UserFactory(username="admin_t", role=Role.ADMIN, is_staff=True, is_superuser=True),
+        "negotiator": UserFactory(username="nego_idf", role=Role.NEGOTIATOR, region=idf),
+        "negotiator_other": UserFactory(username="nego_hdf", role=Role.NEGOTIATOR, region=hdf),
+        "observer": UserFactory(username="obs_idf", role=Role.OBSERVER, region=idf),
+        "director": UserFactory(username="dir_a", role=Role.DIRECTOR, legal_entity=a),
+        "director_other": UserFactory(username="dir_c", role=Role.DIRECTOR, legal_entity=c),
+    }
+    return {
+        "entities": {"a": a, "b": b, "c": c, "d": d},
+        "sites": {k: sites[v] for k, v in {"a": a, "b": b, "c": c, "d": d}.items()},
+        "ght_idf": ght_idf,
+        "ght_hdf": ght_hdf,
+        "users": users,
+    }
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing a password the production way costs ~0.2 s: too slow for fixtures.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,65 @@
+"""Every URL × every role: who gets what. A new URL without its row fails."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = ["anonymous", "admin", "negotiator", "observer", "negotiator_other", "director", "director_other"]
+
+# name, args builder, expected status per role (same order as ROLES).
+# 302 for anonymous means "sent to the login page".
+TABLE = [
+    ("home", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("cooperations:establishment_list", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("cooperations:establishment_detail", lambda w: [w["sites"]["a"].finess], [302, 200, 200, 200, 404, 200, 404]),
+    ("cooperations:establishment_detail", lambda w: [w["sites"]["b"].finess], [302, 200, 200, 200, 404, 404, 404]),
+    ("cooperations:establishment_detail", lambda w: [w["sites"]["c"].finess], [302, 200, 404, 404, 200, 404, 200]),
+    ("cooperations:establishment_detail", lambda w: ["000000000"], [302, 404, 404, 404, 404, 404, 404]),
+    ("cooperations:legal_entity_detail", lambda w: [w["entities"]["a"].finess], [302, 200, 200, 200, 404, 200, 404]),
+    ("cooperations:legal_entity_detail", lambda w: [w["entities"]["b"].finess], [302, 200, 200, 200, 404, 404, 404]),
+    ("cooperations:legal_entity_detail", lambda w: [w["entities"]["d"].finess], [302, 200, 404, 404, 200, 404, 404]),
+    ("cooperations:structure_list", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("cooperations:structure_detail", lambda w: [w["ght_idf"].pk], [302, 200, 200, 200, 404, 200, 404]),
+    ("cooperations:structure_detail", lambda w: [w["ght_hdf"].pk], [302, 200, 404, 404, 200, 404, 200]),
+    ("cooperations:structure_create", lambda w: [], [302, 200, 200, 403, 200, 403, 403]),
+    ("cooperations:structure_update", lambda w: [w["ght_idf"].pk], [302, 200, 200, 403, 404, 403, 404]),
+    ("cooperations:structure_update", lambda w: [w["ght_hdf"].pk], [302, 200, 404, 404, 200, 404, 403]),
+    ("login", lambda w: [], [200, 302, 302, 302, 302, 302, 302]),
+    ("health", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("admin:index", lambda w: [], [302, 200, 302, 302, 302, 302, 302]),
+]
+# Reached by POST only, tested in test_auth.py.
+POST_ONLY = {"logout"}
+
+CASES = [
+    pytest.param(name, args, role, expected, id=f"{name}-{i}-{role}")
+    for i, (name, args, statuses) in enumerate(TABLE)
+    for role, expected in zip(ROLES, statuses, strict=True)
+]
+
+
+@pytest.mark.parametrize(("name", "args", "role", "expected"), CASES)
+def test_role_gets_expected_status(client, world, name, args, role, expected):
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    response = client.get(reverse(name, args=args(world)))
+    assert response.status_code == expected, f"{role} on {name}: {response.status_code}"
+    if expected == 302 and role == "anonymous":
+        assert "/connexion/" in response["Location"] or "/admin/login/" in response["Location"]
+
+
+def _named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_patterns(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_named_url_is_in_the_table():
+    covered = {name for name, _args, _statuses in TABLE} | POST_ONLY
+    missing = sorted(set(_named_patterns()) - covered)
+    assert not missing, f"URLs without a row in the role table: {missing}"

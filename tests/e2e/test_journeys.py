@@ -1,0 +1,46 @@
+"""Main journeys in Chromium (Playwright), against the live server."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PASSWORD = "motdepasse-test-123"
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
+
+
+def test_negotiator_finds_an_establishment_and_its_ght(page, live_server, e2e_world):
+    site = e2e_world["sites"]["b"]
+    log_in(page, live_server, "nego_idf")
+    page.get_by_role("link", name="Établissements").first.click()
+    page.get_by_label("Recherche").fill(site.finess)
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_test_id("result-count")).to_have_text("1 établissement")
+    page.get_by_role("link", name=site.name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(site.name)
+    expect(page.get_by_test_id("finess-et")).to_have_text(site.finess)
+    link = page.get_by_test_id("link")
+    expect(link.get_by_role("link", name=re.compile("Yvelines test"))).to_be_visible()
+    expect(link.get_by_test_id("support")).to_contain_text("CH Alpha")
+    expect(link).to_contain_text("Composition reconstituée pour la démonstration")
+
+
+def test_director_is_refused_another_entity(page, live_server, e2e_world):
+    other = e2e_world["entities"]["b"]
+    log_in(page, live_server, "dir_a")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bonjour")
+    expect(page.get_by_text("CH Alpha").first).to_be_visible()
+    response = page.goto(f"{live_server.url}/entites/{other.finess}/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page non trouvée")
+    page.goto(f"{live_server.url}/etablissements/")
+    expect(page.get_by_test_id("result-count")).to_have_text("1 établissement")
+    expect(page.get_by_text(other.name)).to_have_count(0)

@@ -1,0 +1,103 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import Role, User
+from cooperations.models import (
+    CompositionSource,
+    CooperationStructure,
+    Department,
+    Establishment,
+    LegalEntity,
+    LegalStatus,
+    MemberRole,
+    Membership,
+    Region,
+    StructureKind,
+)
+
+
+def finess_with_key(body: str) -> str:
+    """Append the Luhn check digit to an 8-character FINESS body."""
+    for key in "0123456789":
+        candidate = body + key
+        total = 0
+        for position, char in enumerate(reversed(candidate)):
+            digit = {"A": 1, "B": 2}.get(char) or int(char)
+            if position % 2 == 1:
+                digit = digit * 2 - 9 if digit * 2 > 9 else digit * 2
+            total += digit
+        if total % 10 == 0:
+            return candidate
+    raise AssertionError(body)
+
+
+def region(code="11"):
+    return Region.objects.get(code=code)
+
+
+def department(code="75"):
+    return Department.objects.get(code=code)
+
+
+class LegalEntityFactory(DjangoModelFactory):
+    class Meta:
+        model = LegalEntity
+
+    finess = factory.Sequence(lambda n: finess_with_key(f"75{900000 + n:06d}"))
+    name = factory.Sequence(lambda n: f"Centre hospitalier de test {n}")
+    department = factory.LazyFunction(lambda: department("75"))
+    legal_status = factory.LazyFunction(lambda: LegalStatus.objects.get(code="13"))
+
+
+class EstablishmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Establishment
+
+    finess = factory.Sequence(lambda n: finess_with_key(f"75{100000 + n:06d}"))
+    name = factory.Sequence(lambda n: f"Site hospitalier {n}")
+    legal_entity = factory.SubFactory(LegalEntityFactory)
+    department = factory.LazyAttribute(lambda o: o.legal_entity.department)
+    category_id = "355"
+    commune_name = "Paris"
+
+
+class StructureFactory(DjangoModelFactory):
+    class Meta:
+        model = CooperationStructure
+
+    kind = StructureKind.GCS_MEANS
+    name = factory.Sequence(lambda n: f"GCS de test {n}")
+    region = factory.LazyFunction(lambda: region("11"))
+
+
+class GhtFactory(StructureFactory):
+    kind = StructureKind.GHT
+    name = factory.Sequence(lambda n: f"GHT de test {n}")
+    code = factory.Sequence(lambda n: f"11{900 + n:03d}")
+    short_code = factory.Sequence(lambda n: f"TST-{n % 100:02d}")
+    composition_source = CompositionSource.RECONSTRUCTED
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    structure = factory.SubFactory(StructureFactory)
+    legal_entity = factory.SubFactory(LegalEntityFactory)
+    role = MemberRole.MEMBER
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.OBSERVER
+    region = factory.LazyAttribute(lambda o: region("11") if o.role in (Role.NEGOTIATOR, Role.OBSERVER) else None)
+    password = factory.PostGenerationMethodCall("set_password", "motdepasse-test-123")
+
+    @factory.post_generation
+    def persist(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object
+        if create:
+            obj.save()
