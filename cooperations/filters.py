@@ -21,7 +21,7 @@ class FilterForm(DsfrFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.template_name = "cooperations/_filter_field.html"
+            field.template_name = "cooperations/_plain_field.html"
 
 
 class EstablishmentFilter(django_filters.FilterSet):

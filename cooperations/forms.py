@@ -131,6 +131,10 @@ class MembershipForm(DsfrFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A member row is optional as a whole: no "(optionnel)" on each field.
+        for name, field in self.fields.items():
+            if name != "DELETE":
+                field.template_name = "cooperations/_plain_field.html"
         instance = self.instance
         if instance.pk and not self.is_bound:
             if instance.establishment_id:
