@@ -84,7 +84,12 @@ def _user_role(user):
     return getattr(user, "role", None) if user is not None and user.is_authenticated else None
 
 
-class LegalEntityQuerySet(models.QuerySet):
+class RegisterQuerySet(models.QuerySet):
+    """Entities and sites: a regional user sees his région, a director his
+    own legal entity (and its sites)."""
+
+    director_field = "pk"
+
     def visible_to(self, user):
         role = _user_role(user)
         if role is None:
@@ -94,11 +99,28 @@ class LegalEntityQuerySet(models.QuerySet):
         if user.is_regional:
             return self.filter(region_id=user.region_id)
         if user.is_director:
-            return self.filter(pk=user.legal_entity_id)
+            return self.filter(**{self.director_field: user.legal_entity_id})
         return self.none()
 
 
-class LegalEntity(models.Model):
+class LegalEntityQuerySet(RegisterQuerySet):
+    director_field = "pk"
+
+
+class RegionFromDepartment(models.Model):
+    """The région is denormalised from the département: every access check
+    filters on it."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.department_id and not self.region_id:
+            self.region_id = self.department.region_id
+        super().save(*args, **kwargs)
+
+
+class LegalEntity(RegionFromDepartment):
     """A legal entity (entité juridique), identified by its FINESS EJ."""
 
     finess = models.CharField(_("FINESS EJ"), max_length=9, unique=True, validators=[validate_finess])
@@ -113,7 +135,6 @@ class LegalEntity(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("département")
     )
-    # Denormalised from the département: every access check filters on it.
     region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("région"))
     closed_on = models.DateField(_("date de fermeture"), null=True, blank=True)
 
@@ -127,30 +148,15 @@ class LegalEntity(models.Model):
     def __str__(self):
         return f"{self.name} ({self.finess})"
 
-    def save(self, *args, **kwargs):
-        if self.department_id and not self.region_id:
-            self.region_id = self.department.region_id
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("cooperations:legal_entity_detail", args=[self.finess])
 
 
-class EstablishmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        role = _user_role(user)
-        if role is None:
-            return self.none()
-        if user.is_admin:
-            return self
-        if user.is_regional:
-            return self.filter(region_id=user.region_id)
-        if user.is_director:
-            return self.filter(legal_entity_id=user.legal_entity_id)
-        return self.none()
+class EstablishmentQuerySet(RegisterQuerySet):
+    director_field = "legal_entity_id"
 
 
-class Establishment(models.Model):
+class Establishment(RegionFromDepartment):
     """A site (établissement), identified by its FINESS ET."""
 
     finess = models.CharField(_("FINESS ET"), max_length=9, unique=True, validators=[validate_finess])
@@ -183,11 +189,6 @@ class Establishment(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.finess})"
-
-    def save(self, *args, **kwargs):
-        if self.department_id and not self.region_id:
-            self.region_id = self.department.region_id
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("cooperations:establishment_detail", args=[self.finess])
