@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.utils.translation import gettext as _
 
 CHUNK_SIZE = 1000
@@ -249,6 +249,8 @@ def run_import(path, layouts, *, strict=False, progress=False, options=None) -> 
     with transaction.atomic():
         for chunk in chunked(parsed()):
             layout.apply(chunk)
+            # With DEBUG on, Django keeps every SQL statement: memory would grow with the file.
+            reset_queries()
             if strict and report.rejected:
                 line_no, reason = report.errors[0]
                 raise ImportRefusedError(

@@ -9,6 +9,7 @@
 
 from decimal import Decimal, InvalidOperation
 
+from django.db import reset_queries
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -205,6 +206,7 @@ def refresh_provisional_entity_names(report=None):
                 entity.name = name
                 changed.append(entity)
         LegalEntity.objects.bulk_update(changed, ["name"])
+        reset_queries()
 
 
 class SaeIdentificationLayout(SiteRegisterLayout):
