@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
@@ -9,6 +10,7 @@ from .finess import finess_error, normalize_finess
 from .models import (
     CooperationStructure,
     Establishment,
+    ImportRun,
     LegalEntity,
     MemberRole,
     Membership,
@@ -223,3 +225,43 @@ MembershipFormSet = forms.inlineformset_factory(
     extra=3,
     can_delete=True,
 )
+
+
+class ImportUploadForm(DsfrFormMixin, forms.ModelForm):
+    """An admin's upload of a register file. The content is checked, not
+    only the name: JSON (or gzip) for FINESS+, text or an Excel workbook for
+    the CSV registers."""
+
+    class Meta:
+        model = ImportRun
+        fields = ["register", "file"]
+        help_texts = {
+            "file": _("FINESS+ : fichier .json ou .json.gz (jusqu’à 1 Go). Autres : CSV (UTF-8 ou Latin-1) ou XLSX."),
+        }
+
+    def clean(self):
+        data = super().clean()
+        upload, register = data.get("file"), data.get("register")
+        if not upload or not register:
+            return data
+        if upload.size > settings.IMPORT_MAX_UPLOAD_SIZE:
+            self.add_error(
+                "file",
+                _("Fichier trop volumineux (maximum %(n)s Mo).") % {"n": settings.IMPORT_MAX_UPLOAD_SIZE // 2**20},
+            )
+            return data
+        head = upload.read(4096)
+        upload.seek(0)
+        if not head:
+            self.add_error("file", _("Le fichier est vide."))
+        elif register == ImportRun.Register.FINESSPLUS:
+            if not (head[:2] == b"\x1f\x8b" or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"):
+                self.add_error(
+                    "file", _("Ce fichier n’est ni du JSON ni du JSON compressé (gzip) : ce n’est pas un flux FINESS+.")
+                )
+        elif head[:4] == b"PK\x03\x04":
+            if register != ImportRun.Register.GHT:
+                self.add_error("file", _("Un classeur Excel n’est accepté que pour la liste des membres de GHT."))
+        elif b"\x00" in head:
+            self.add_error("file", _("Ce fichier n’est pas un fichier texte (CSV)."))
+        return data

@@ -47,6 +47,7 @@ class Sector(models.TextChoices):
     PUBLIC = "public", _("Public")
     PRIVATE_NONPROFIT = "prive_non_lucratif", _("Privé non lucratif")
     PRIVATE_FORPROFIT = "prive_lucratif", _("Privé lucratif")
+    FOREIGN = "etranger", _("Droit étranger")
 
 
 class LegalStatus(models.Model):
@@ -129,6 +130,9 @@ class LegalEntity(RegionFromDepartment):
     # names the entity is imported, its name is built from its sites.
     name_is_provisional = models.BooleanField(_("nom provisoire (déduit des sites)"), default=False)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    finessplus_id = models.CharField(
+        _("identifiant FINESS+"), max_length=20, blank=True, db_index=True, help_text=_("pmSmsseId du flux FINESS+.")
+    )
     legal_status = models.ForeignKey(
         LegalStatus, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("statut juridique")
     )
@@ -177,6 +181,9 @@ class Establishment(RegionFromDepartment):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     mco_beds = models.PositiveIntegerField(_("lits MCO (SAE 2023)"), null=True, blank=True)
+    finessplus_id = models.CharField(
+        _("identifiant FINESS+"), max_length=20, blank=True, db_index=True, help_text=_("egeId du flux FINESS+.")
+    )
     closed_on = models.DateField(_("date de fermeture"), null=True, blank=True)
 
     objects = EstablishmentQuerySet.as_manager()
@@ -220,6 +227,7 @@ class StructureKind(models.TextChoices):
     HEALTH_NETWORK = "reseau_sante", _("Réseau de santé")
     CLS = "cls", _("Contrat local de santé (CLS)")
     PROFESSIONAL_PROTOCOL = "protocole", _("Protocole de coopération entre professionnels")
+    CPTS = "cpts", _("Communauté professionnelle territoriale de santé (CPTS)")
 
 
 KIND_FAMILY = {
@@ -240,12 +248,14 @@ KIND_FAMILY = {
     StructureKind.HEALTH_NETWORK: Family.OTHER,
     StructureKind.CLS: Family.OTHER,
     StructureKind.PROFESSIONAL_PROTOCOL: Family.OTHER,
+    StructureKind.CPTS: Family.ORGANIC,
 }
 
 
 class CompositionSource(models.TextChoices):
     ENTERED = "saisie", _("Saisie dans l’application")
     OFFICIAL = "officielle", _("Liste officielle importée")
+    FINESSPLUS = "finessplus", _("Répertoire FINESS+")
     RECONSTRUCTED = "reconstituee", _("Composition reconstituée pour la démonstration")
 
 
@@ -314,6 +324,16 @@ class CooperationStructure(models.Model):
     nature = models.CharField(_("nature du lien"), max_length=20, choices=Nature.choices, blank=True)
     purpose = models.CharField(_("logique du lien"), max_length=20, choices=Purpose.choices, blank=True)
     description = models.TextField(_("objet"), blank=True)
+    legal_entity = models.ForeignKey(
+        "LegalEntity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="own_structures",
+        verbose_name=_("personne morale de la structure"),
+        help_text=_("Pour un groupement organique (GCS…) : son entité juridique au répertoire."),
+    )
+    finessplus_id = models.CharField(_("identifiant FINESS+"), max_length=20, blank=True)
     composition_source = models.CharField(
         _("origine de la composition"),
         max_length=20,
@@ -341,6 +361,9 @@ class CooperationStructure(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "code"], condition=~Q(code=""), name="unique_structure_code_per_kind"
             ),
+            models.UniqueConstraint(
+                fields=["finessplus_id"], condition=~Q(finessplus_id=""), name="unique_structure_finessplus_id"
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
                 | Q(start_date__isnull=True)
@@ -362,6 +385,10 @@ class CooperationStructure(models.Model):
     @property
     def is_reconstructed(self):
         return self.composition_source == CompositionSource.RECONSTRUCTED
+
+    @property
+    def is_official(self):
+        return self.composition_source in (CompositionSource.OFFICIAL, CompositionSource.FINESSPLUS)
 
 
 class MemberRole(models.TextChoices):
@@ -450,3 +477,92 @@ class Membership(models.Model):
         if self.legal_entity_id:
             return self.legal_entity.name
         return self.external_name
+
+
+class RegisterEngagement(models.Model):
+    """A contractual engagement of an entity or a site as the FINESS+
+    register lists it (CPOM, agreements, orders), shown beside the CPOMs
+    entered in the application."""
+
+    CPOM_SUBTYPE = "CPM"
+
+    register_id = models.CharField(_("identifiant FINESS+"), max_length=20, unique=True)
+    legal_entity = models.ForeignKey(
+        LegalEntity, on_delete=models.CASCADE, related_name="register_engagements", verbose_name=_("entité juridique")
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="register_engagements",
+        verbose_name=_("site"),
+    )
+    kind = models.CharField(_("type"), max_length=10)
+    subtype = models.CharField(_("sous-type"), max_length=10, blank=True)
+    effective_date = models.DateField(_("date d’effet"), null=True, blank=True)
+    signature_date = models.DateField(_("date de signature"), null=True, blank=True)
+    end_date = models.DateField(_("date de fin"), null=True, blank=True)
+    expiry_date = models.DateField(_("date de caducité"), null=True, blank=True)
+    authority = models.CharField(_("autorité"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("engagement au répertoire FINESS+")
+        verbose_name_plural = _("engagements au répertoire FINESS+")
+        ordering = ["-effective_date"]
+
+    def __str__(self):
+        return f"{self.kind}/{self.subtype} {self.register_id}"
+
+    @property
+    def is_cpom(self):
+        return self.subtype == self.CPOM_SUBTYPE
+
+    @property
+    def label(self):
+        labels = {"CPM": _("CPOM"), "ASE": _("Autorisation"), "APL": _("Agrément"), "ARR": _("Arrêté")}
+        return labels.get(self.subtype, f"{self.kind} {self.subtype}".strip())
+
+
+class ImportRun(models.Model):
+    """A register file uploaded by an admin and imported by a Celery task."""
+
+    class Register(models.TextChoices):
+        FINESSPLUS = "finessplus", _("Flux FINESS+ « structures » (JSON ou JSON.gz)")
+        FINESS = "finess", _("Établissements : SAE, extraction FINESS, coordonnées, MCO (CSV)")
+        GHT = "ght", _("GHT : liste SAE ou liste officielle des membres DGOS (CSV ou XLSX)")
+
+    class Status(models.TextChoices):
+        PENDING = "en_attente", _("En attente")
+        RUNNING = "en_cours", _("En cours")
+        DONE = "termine", _("Terminé")
+        FAILED = "refuse", _("Refusé")
+
+    register = models.CharField(_("fichier"), max_length=20, choices=Register.choices)
+    file = models.FileField(_("fichier importé"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("nom d’origine"), max_length=255)
+    size = models.BigIntegerField(_("taille (octets)"), default=0)
+    status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    report = models.JSONField(_("rapport"), default=dict, blank=True)
+    error = models.TextField(_("motif du refus"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("par")
+    )
+    created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import de fichier de référence")
+        verbose_name_plural = _("imports de fichiers de référence")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_register_display()} — {self.original_name}"
+
+    def get_absolute_url(self):
+        return reverse("cooperations:import_detail", args=[self.pk])
+
+    @property
+    def progress_key(self):
+        return f"import-progress-{self.pk}"

@@ -26,3 +26,8 @@ def can_edit_structure(user, structure: CooperationStructure) -> bool:
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
+
+
+def can_import_registers(user) -> bool:
+    """Reference data is national: only an admin loads register files."""
+    return user.is_authenticated and user.is_admin

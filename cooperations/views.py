@@ -122,6 +122,9 @@ def legal_entity_detail(request, finess):
         "breadcrumb_data": _crumbs(entity.name, (_("Établissements"), reverse("cooperations:establishment_list"))),
     }
     context.update(_links_context(request.user, entity))
+    engagements = list(entity.register_engagements.select_related("establishment").order_by("-effective_date"))
+    context["register_engagements"] = engagements
+    context["register_cpoms"] = [e for e in engagements if e.is_cpom]
     return render(request, "cooperations/legal_entity_detail.html", context)
 
 

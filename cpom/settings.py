@@ -136,7 +136,10 @@ STORAGES = {
         )
     },
 }
+# Uploaded register files: outside the static root, never served directly.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("IMPORT_MAX_UPLOAD_SIZE", str(1024 * 2**20)))
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 DSFR_MARK_OPTIONAL_FIELDS = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["dsfr_crispy"]

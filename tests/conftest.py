@@ -1,7 +1,17 @@
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from accounts.models import Role
-from cooperations.models import MemberRole
+from cooperations.models import ImportRun, MemberRole
+from cpom.celery import app
 
 from .factories import (
     EstablishmentFactory,
@@ -58,7 +68,16 @@ def build_world():
         "director": UserFactory(username="dir_a", role=Role.DIRECTOR, legal_entity=a),
         "director_other": UserFactory(username="dir_c", role=Role.DIRECTOR, legal_entity=c),
     }
+    import_run = ImportRun.objects.create(
+        register=ImportRun.Register.FINESSPLUS,
+        file="imports/exemple.json",
+        original_name="exemple.json",
+        status=ImportRun.Status.DONE,
+        report={"summary": ["Éléments lus : 2, rejets : 0"], "rejected": 0},
+        created_by=users["admin"],
+    )
     return {
+        "import_run": import_run,
         "entities": {"a": a, "b": b, "c": c, "d": d},
         "sites": {k: sites[v] for k, v in {"a": a, "b": b, "c": c, "d": d}.items()},
         "ght_idf": ght_idf,
@@ -72,3 +91,39 @@ def pytest_configure(config):
 
     # Hashing a password the production way costs ~0.2 s: too slow for fixtures.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Uploaded files of the session, shared with the Celery worker it starts.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="cpom-test-media-")
+
+
+@pytest.fixture(scope="session")
+def worker_queue(django_db_setup, django_db_blocker):
+    """Start a real worker on a queue of its own, bound to the test database."""
+    if not settings.REDIS_URL:
+        yield None
+        return
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.fail("A real worker needs a database it can share: set DATABASE_URL to PostgreSQL with REDIS_URL.")
+    queue = f"cpom-test-{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ)
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "cpom", "worker", "-P", "solo", "-Q", queue, "-n", f"{queue}@%h",
+         "--loglevel=warning", "--without-gossip", "--without-mingle"],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )  # fmt: skip
+    # Every task sent during the session goes to this worker's queue.
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("The Celery worker did not start.")
+        yield queue
+    finally:
+        app.conf.task_default_queue = default_queue
+        worker.terminate()
+        worker.wait(timeout=30)

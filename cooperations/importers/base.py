@@ -36,14 +36,16 @@ class ImportReport:
     layout: str = ""
     rows: int = 0
     counts: Counter = field(default_factory=Counter)
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    # (line number, or path of the element in a JSON file; reason)
+    errors: list[tuple[int | str, str]] = field(default_factory=list)
     rejected: int = 0
     notes: list[str] = field(default_factory=list)
+    row_label: str = ""
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
         self.counts[(kind, outcome)] += n
 
-    def reject(self, line: int, reason: str) -> None:
+    def reject(self, line: int | str, reason: str) -> None:
         self.rejected += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors.append((line, reason))
@@ -54,14 +56,15 @@ class ImportReport:
             "rows": self.rows,
             "rejected": self.rejected,
             "counts": {f"{kind}:{outcome}": n for (kind, outcome), n in sorted(self.counts.items())},
-            "errors": [{"line": line, "reason": reason} for line, reason in self.errors],
+            "errors": [{"where": where, "reason": reason} for where, reason in self.errors],
             "notes": self.notes,
         }
 
     def summary_lines(self) -> list[str]:
         lines = [_("Format reconnu : %(layout)s") % {"layout": self.layout}]
         lines.append(
-            _("Lignes lues : %(rows)s, rejetées : %(rejected)s") % {"rows": self.rows, "rejected": self.rejected}
+            _("%(label)s : %(rows)s, rejets : %(rejected)s")
+            % {"label": self.row_label or _("Lignes lues"), "rows": self.rows, "rejected": self.rejected}
         )
         kinds = sorted({kind for kind, _outcome in self.counts})
         labels = {
@@ -69,6 +72,7 @@ class ImportReport:
             "updated": _("mis à jour"),
             "unchanged": _("inchangés"),
             "removed": _("retirés"),
+            "closed": _("fermés"),
             "absent_du_repertoire": _("absents du répertoire"),
         }
         for kind in kinds:
@@ -78,10 +82,13 @@ class ImportReport:
                 if outcome in ("created", "updated", "unchanged") or self.counts[(kind, outcome)]
             ]
             lines.append(f"{kind} — " + ", ".join(parts))
-        for line, reason in self.errors:
-            lines.append(_("Ligne %(line)s rejetée : %(reason)s") % {"line": line, "reason": reason})
+        for where, reason in self.errors:
+            if isinstance(where, int):
+                lines.append(_("Ligne %(line)s rejetée : %(reason)s") % {"line": where, "reason": reason})
+            else:
+                lines.append(_("Élément %(path)s rejeté : %(reason)s") % {"path": where, "reason": reason})
         if self.rejected > len(self.errors):
-            lines.append(_("… et %(n)s autres lignes rejetées.") % {"n": self.rejected - len(self.errors)})
+            lines.append(_("… et %(n)s autres rejets.") % {"n": self.rejected - len(self.errors)})
         lines.extend(self.notes)
         return lines
 

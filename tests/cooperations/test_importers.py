@@ -157,7 +157,7 @@ def test_eurostat_coordinates_and_mco_beds_complete_known_sites(small_sae, tmp_p
 def test_command_prints_summary_and_fails_cleanly(small_sae, capsys):
     call_command("import_finess", str(small_sae))
     out = capsys.readouterr().out
-    assert "Lignes lues : 6, rejetées : 3" in out and "Ligne 5 rejetée" in out
+    assert "Lignes lues : 6, rejets : 3" in out and "Ligne 5 rejetée" in out
     with pytest.raises(CommandError, match="mode strict"):
         call_command("import_finess", str(small_sae), "--strict")
 

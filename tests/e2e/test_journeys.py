@@ -1,8 +1,10 @@
 """Main journeys in Chromium (Playwright), against the live server."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -44,3 +46,20 @@ def test_director_is_refused_another_entity(page, live_server, e2e_world):
     page.goto(f"{live_server.url}/etablissements/")
     expect(page.get_by_test_id("result-count")).to_have_text("1 établissement")
     expect(page.get_by_text(other.name)).to_have_count(0)
+
+
+def test_admin_uploads_the_finessplus_flux_and_reads_the_report(page, live_server, e2e_world, worker_queue):
+    """With REDIS_URL set, a real Celery worker runs the import and the page
+    follows its progress; without, the task ran before the page opened."""
+    sample = Path(settings.BASE_DIR) / "data" / "reference" / "finessplus_structures_extrait_20260309.json"
+    log_in(page, live_server, "admin_t")
+    page.get_by_role("link", name="Imports").click()
+    page.get_by_label("Fichier", exact=True).select_option("finessplus")
+    page.get_by_label("Fichier importé").set_input_files(str(sample))
+    page.get_by_role("button", name="Déposer et importer").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("finessplus_structures_extrait_20260309.json")
+    expect(page.get_by_test_id("import-status")).to_have_text("Terminé", timeout=60_000)
+    expect(page.get_by_test_id("import-percent")).to_have_text("100 %")
+    expect(page.get_by_test_id("import-report")).to_contain_text("Éléments lus : 21")
+    page.goto(f"{live_server.url}/entites/010000339/")
+    expect(page.get_by_test_id("register-cpoms")).to_contain_text("CPOM n° 879579")

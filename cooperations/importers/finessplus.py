@@ -1,0 +1,650 @@
+"""Import of the national FINESS+ "structures" flux (JSON, plain or gzipped).
+
+The file is hundreds of MB: it is parsed as a stream (ijson, C backend) and
+never loaded whole. Legal entities (``pmej``) and their sites (``ege``) are
+applied in batches as they come; the groups (``gcc``: GHT, ``gco``: GCS…),
+a few thousand at most, are kept until the end since their members refer to
+entities by their FINESS+ id. Everything runs in one transaction.
+
+Each element is checked whole before anything of it is saved: a faulty one
+is reported with its path (``pmej[12].ege[0].numFinessEge``) and the reason,
+and nothing of it is saved. A file that is not JSON, or is cut short, is
+refused whole. Key names that differ between the published schema and the
+real files (``informationsGeneralesPmej`` / ``informationsGeneralesPMEJ``,
+``pm_smsseId`` / ``pmSmsseId``…) are compared without case or underscores.
+Codes are mapped through the NOS tables kept in ``cooperations/reference``.
+"""
+
+import datetime
+import gzip
+import os
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+
+import ijson
+from django.db import reset_queries, transaction
+from django.utils.translation import gettext as _
+
+from ..finess import finess_error, normalize_finess
+from ..models import (
+    Category,
+    CompositionSource,
+    CooperationStructure,
+    Department,
+    Establishment,
+    LegalEntity,
+    LegalStatus,
+    MemberRole,
+    Membership,
+    Region,
+    RegisterEngagement,
+    StructureKind,
+)
+from .base import ImportRefusedError, ImportReport, RowError
+from .ght import ght_code
+
+BATCH = 500
+CLOSED_STATES = {"I", "F"}  # inactif, fermé (TRE-R386 macro-état)
+GCC_KINDS = {"001": StructureKind.GHT, "002": StructureKind.GHT}  # TRE-R371: GHT généraliste, psychiatrie
+GCO_KINDS = {  # TRE-R372
+    "001": StructureKind.CPTS,
+    "002": StructureKind.GCS_HEALTH_ESTABLISHMENT,
+    "003": StructureKind.GCS_MEANS,
+    "004": StructureKind.GCS_AUTHORISATIONS,
+}
+GROUP_ROLES = {"S": MemberRole.SUPPORT, "M": MemberRole.MEMBER}
+ENTITY, SITE, ENGAGEMENT, GROUP, MEMBER = (
+    "Entités juridiques",
+    "Établissements",
+    "Engagements (CPOM…)",
+    "Groupements",
+    "Membres de groupements",
+)
+
+
+class ElementError(Exception):
+    def __init__(self, path, reason):
+        super().__init__(f"{path} : {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _norm(key: str) -> str:
+    return key.replace("_", "").lower()
+
+
+def field(obj, *names):
+    """Value of the first key matching one of ``names``, ignoring case and underscores."""
+    wanted = {_norm(n) for n in names}
+    for key, value in obj.items():
+        if _norm(key) in wanted:
+            return value
+    return None
+
+
+def key_in(obj, name):
+    """The key as the file spells it (for the paths in the report)."""
+    wanted = _norm(name)
+    return next((key for key in obj if _norm(key) == wanted), name)
+
+
+def text(obj, name, path, required=False):
+    value = field(obj, name)
+    if value is None or value == "":
+        if required:
+            raise ElementError(f"{path}.{key_in(obj, name)}", _("valeur obligatoire absente"))
+        return ""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        raise ElementError(
+            f"{path}.{key_in(obj, name)}", _("chaîne de caractères attendue, nombre trouvé (%(v)s)") % {"v": value}
+        )
+    if not isinstance(value, str):
+        raise ElementError(f"{path}.{key_in(obj, name)}", _("chaîne de caractères attendue"))
+    return value.strip()
+
+
+def code(obj, name, path):
+    """A NOS code, given as a string or as a ``{"code": …, "system": …}`` coding."""
+    value = field(obj, name)
+    if isinstance(value, dict):
+        value = field(value, "code")
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise ElementError(f"{path}.{key_in(obj, name)}", _("code attendu sous forme de chaîne"))
+    return value.strip()
+
+
+def items(obj, name, path):
+    value = field(obj, name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ElementError(f"{path}.{key_in(obj, name)}", _("liste attendue"))
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise ElementError(f"{path}.{key_in(obj, name)}[{i}]", _("objet attendu"))
+    return value
+
+
+def date(obj, name, path):
+    raw = text(obj, name, path)
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw[:10])
+    except ValueError as error:
+        raise ElementError(
+            f"{path}.{key_in(obj, name)}", _("date « %(raw)s » invalide (AAAA-MM-JJ attendu)") % {"raw": raw}
+        ) from error
+
+
+def finess(obj, name, path):
+    number = normalize_finess(text(obj, name, path, required=True))
+    error = finess_error(number)
+    if error:
+        raise ElementError(f"{path}.{key_in(obj, name)}", error)
+    return number
+
+
+def department_of_commune(commune: str) -> str:
+    if commune.startswith("97"):
+        return commune[:3]
+    return commune[:2]
+
+
+def department_of_finess(number: str) -> str:
+    return number[:2] + number[2] if number.startswith("97") else number[:2]
+
+
+class FinessPlusImporter:
+    def __init__(self, *, strict=False, progress=None):
+        self.strict = strict
+        self.progress = progress
+        self.report = ImportReport(layout=_("flux FINESS+ « structures » (JSON)"), row_label=_("Éléments lus"))
+        self.departments = dict(Department.objects.values_list("code", "region_id"))
+        self.statuses = set(LegalStatus.objects.values_list("code", flat=True))
+        self.categories = set(Category.objects.values_list("code", flat=True))
+        self.generated_on = None
+        self.groups = {"gcc": [], "gco": []}
+
+    # Reading -----------------------------------------------------------------
+
+    def run(self, path) -> ImportReport:
+        path = str(path)
+        if not os.path.exists(path):
+            raise ImportRefusedError(_("Fichier introuvable : %(path)s") % {"path": path})
+        total = os.path.getsize(path) or 1
+        with open(path, "rb") as raw:
+            stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+            raw.seek(0)
+            try:
+                with transaction.atomic():
+                    self._read(stream, raw, total)
+                    self._apply_groups()
+                    if self.strict and self.report.rejected:
+                        path_, reason = self.report.errors[0]
+                        raise ImportRefusedError(
+                            _(
+                                "%(path)s : %(reason)s — fichier refusé en entier (mode strict), rien n’a été enregistré."
+                            )
+                            % {"path": path_, "reason": reason}
+                        )
+            except (ijson.JSONError, ijson.IncompleteJSONError, EOFError, OSError, UnicodeDecodeError) as error:
+                raise ImportRefusedError(
+                    _(
+                        "Le fichier n’est pas un JSON FINESS+ lisible (tronqué ou mal formé) vers l’octet %(pos)s : "
+                        "%(error)s. Rien n’a été enregistré."
+                    )
+                    % {"pos": raw.tell(), "error": str(error).splitlines()[0] if str(error) else type(error).__name__}
+                ) from error
+        if self.progress:
+            self.progress(1.0)
+        return self.report
+
+    def _read(self, stream, raw, total):
+        batch, counters = [], Counter()
+        builder, current, seen_root = None, None, False
+        for prefix, event, value in ijson.parse(stream, use_float=False):
+            if builder is not None:
+                builder.event(event, value)
+                if prefix == current + ".item" and event in ("end_map", "end_array"):
+                    self._element(current, counters[current], builder.value, batch)
+                    counters[current] += 1
+                    builder = None
+                    if len(batch) >= BATCH:
+                        self._apply_entities(batch)
+                        batch = []
+                        if self.progress:
+                            self.progress(min(raw.tell() / total, 0.99))
+                continue
+            if prefix == "" and event == "start_map":
+                seen_root = True
+            elif prefix == "" and event not in ("map_key", "end_map"):
+                raise ImportRefusedError(_("Le fichier ne contient pas un objet JSON FINESS+ (pmej, gcc, gco)."))
+            elif prefix in ("pmej.item", "gcc.item", "gco.item"):
+                current = prefix[: -len(".item")]
+                if event in ("start_map", "start_array"):
+                    builder = ijson.ObjectBuilder()
+                    builder.event(event, value)
+                else:  # a scalar where an object was expected
+                    self._reject(f"{current}[{counters[current]}]", _("objet attendu"))
+                    counters[current] += 1
+            elif prefix == "generatedAt" and event == "string":
+                try:
+                    self.generated_on = datetime.date.fromisoformat(value[:10])
+                except ValueError:
+                    self._reject("generatedAt", _("date de génération invalide"))
+        if not seen_root:
+            raise ImportRefusedError(_("Le fichier est vide."))
+        if not any(counters.values()):
+            self.report.notes.append(_("Aucun élément pmej, gcc ni gco dans le fichier."))
+        self._apply_entities(batch)
+
+    def _element(self, collection, index, element, batch):
+        path = f"{collection}[{index}]"
+        self.report.rows += 1
+        if not isinstance(element, dict):
+            self._reject(path, _("objet attendu"))
+            return
+        try:
+            if collection == "pmej":
+                batch.append(self._parse_entity(element, path))
+            else:
+                self.groups[collection].append(self._parse_group(collection, element, path))
+        except ElementError as error:
+            self._reject(error.path, error.reason)
+        except RowError as error:
+            self._reject(path, str(error))
+
+    def _reject(self, path, reason):
+        self.report.reject(path, reason)
+
+    # Legal entities and sites ------------------------------------------------
+
+    def _closed_on(self, obj, info, path):
+        closing = date(info, "dateFermeture", path) if info is not None else None
+        state = code(obj, "etatObjet", path)
+        if closing:
+            return closing
+        if state in CLOSED_STATES:
+            return date(obj, "dateDerniereMaj", path) or self.generated_on or datetime.date.today()
+        return None
+
+    def _department(self, obj, number, path):
+        for address in items(obj, "adresse", path):
+            commune = text(address, "cogCommune", path)
+            if commune:
+                return department_of_commune(commune), commune, address
+        return department_of_finess(number), "", {}
+
+    def _parse_entity(self, element, path):
+        info = field(element, "informationsGeneralesPmej")
+        info_path = f"{path}.{key_in(element, 'informationsGeneralesPmej')}"
+        if not isinstance(info, dict):
+            raise ElementError(info_path, _("objet absent ou mal formé"))
+        number = finess(info, "numFinessPm", info_path)
+        name = text(info, "denominationLonguePmSmsse", info_path) or text(info, "denominationPm", info_path)
+        if not name:
+            raise ElementError(f"{info_path}.denominationPm", _("raison sociale absente"))
+        status = code(info, "statutJuridique", info_path)
+        if status and status not in self.statuses:
+            raise ElementError(
+                f"{info_path}.{key_in(info, 'statutJuridique')}",
+                _("statut juridique « %(code)s » inconnu de la table TRE-R400 du projet") % {"code": status},
+            )
+        siren = text(info, "siren", info_path)
+        if siren and not (siren.isdigit() and len(siren) == 9):
+            raise ElementError(f"{info_path}.siren", _("SIREN « %(v)s » invalide (9 chiffres attendus)") % {"v": siren})
+        department, _commune, _address = self._department(element, number, path)
+        if department not in self.departments:
+            raise ElementError(f"{path}.adresse", _("département « %(d)s » inconnu") % {"d": department})
+        entity = {
+            "finess": number,
+            "name": name[:255],
+            "name_is_provisional": False,
+            "siren": siren,
+            "legal_status_id": status or None,
+            "department_id": department,
+            "region_id": self.departments[department],
+            "closed_on": self._closed_on(element, info, path),
+            "finessplus_id": text(info, "pmSmsseId", info_path),
+        }
+        sites = [self._parse_site(site, f"{path}.ege[{i}]") for i, site in enumerate(items(element, "ege", path))]
+        engagements = self._parse_engagements(element, path, None)
+        for site, raw_site in zip(sites, items(element, "ege", path), strict=True):
+            engagements += self._parse_engagements(raw_site, site["path"], site["finess"])
+        return {"entity": entity, "sites": sites, "engagements": engagements}
+
+    def _parse_site(self, element, path):
+        info = field(element, "informationsGeneralesEge")
+        info_path = f"{path}.{key_in(element, 'informationsGeneralesEGE')}"
+        if not isinstance(info, dict):
+            raise ElementError(info_path, _("objet absent ou mal formé"))
+        number = finess(info, "numFinessEge", info_path)
+        name = text(info, "nomEgeLong", info_path) or text(info, "nomEgeCourt", info_path)
+        if not name:
+            raise ElementError(f"{info_path}.nomEgeLong", _("nom de l’établissement absent"))
+        category = code(element, "categorieEntiteGeographiqueExercice", path)
+        if category and category not in self.categories:
+            raise ElementError(
+                f"{path}.{key_in(element, 'categorieEntiteGeographiqueExercice')}",
+                _("catégorie « %(code)s » inconnue de la table TRE-R397 du projet") % {"code": category},
+            )
+        department, commune, address = self._department(element, number, path)
+        if department not in self.departments:
+            raise ElementError(f"{path}.adresse", _("département « %(d)s » inconnu") % {"d": department})
+        coordinates = field(address, "coordonneesGeographique") if address else None
+        latitude = longitude = None
+        if isinstance(coordinates, dict):
+            latitude = self._coordinate(coordinates, "directionLatitude", f"{path}.adresse[0]", 90)
+            longitude = self._coordinate(coordinates, "directionLongitude", f"{path}.adresse[0]", 180)
+        street = " ".join(
+            p for p in (text(address, "numeroVoie", path), text(address, "typeVoie", path), text(address, "libelleVoie", path)) if p
+        ) if address else ""  # fmt: skip
+        siret = text(info, "siret", info_path)
+        return {
+            "path": path,
+            "finess": number,
+            "name": name[:255],
+            "category_id": category or None,
+            "department_id": department,
+            "region_id": self.departments[department],
+            "commune_code": commune[:5],
+            "commune_name": (text(address, "ligneAcheminement", path) if address else "")[:100],
+            "address": street[:255],
+            "postcode": (text(address, "codePostal", path) if address else "")[:5],
+            "siret": siret if len(siret) == 14 and siret.isdigit() else "",
+            "latitude": latitude,
+            "longitude": longitude,
+            "closed_on": self._closed_on(element, info, path),
+            "finessplus_id": text(info, "egeId", info_path),
+        }
+
+    def _coordinate(self, obj, name, path, bound):
+        raw = text(obj, name, path)
+        if not raw:
+            return None
+        try:
+            value = Decimal(raw.replace(",", "."))
+        except InvalidOperation as error:
+            raise ElementError(f"{path}.{name}", _("coordonnée « %(v)s » invalide") % {"v": raw}) from error
+        if abs(value) > bound:
+            raise ElementError(f"{path}.{name}", _("coordonnée %(v)s hors bornes") % {"v": raw})
+        return value.quantize(Decimal("0.000001"))
+
+    def _parse_engagements(self, element, path, site_finess):
+        result = []
+        for i, raw in enumerate(items(element, "engagement", path)):
+            item_path = f"{path}.engagement[{i}]"
+            authorities = items(raw, "autoriteRegulationEngagement", item_path)
+            result.append(
+                {
+                    "register_id": text(raw, "engagementId", item_path, required=True),
+                    "site": site_finess,
+                    "kind": text(raw, "typeEngagement", item_path, required=True)[:10],
+                    "subtype": text(raw, "sousTypeEngagement", item_path)[:10],
+                    "effective_date": date(raw, "dateEffetEngagement", item_path),
+                    "signature_date": date(raw, "dateSignatureEngagement", item_path),
+                    "end_date": date(raw, "dateFinEngagement", item_path),
+                    "expiry_date": date(raw, "dateCaduciteEngagement", item_path),
+                    "authority": (text(authorities[0], "autoriteRegulationId", item_path) if authorities else "")[:50],
+                }
+            )
+        return result
+
+    def _apply_entities(self, batch):
+        if not batch:
+            return
+        entities = {b["entity"]["finess"]: b["entity"] for b in batch}
+        upsert(self.report, ENTITY, LegalEntity, "finess", entities)
+        entity_ids = dict(LegalEntity.objects.filter(finess__in=entities).values_list("finess", "id"))
+        sites = {}
+        for b in batch:
+            for site in b["sites"]:
+                values = {k: v for k, v in site.items() if k not in ("path", "finess")}
+                values["legal_entity_id"] = entity_ids[b["entity"]["finess"]]
+                sites[site["finess"]] = values
+        upsert(self.report, SITE, Establishment, "finess", sites)
+        site_ids = dict(Establishment.objects.filter(finess__in=sites).values_list("finess", "id"))
+        engagements = {}
+        for b in batch:
+            for engagement in b["engagements"]:
+                values = {k: v for k, v in engagement.items() if k not in ("register_id", "site")}
+                values["legal_entity_id"] = entity_ids[b["entity"]["finess"]]
+                values["establishment_id"] = site_ids.get(engagement["site"]) if engagement["site"] else None
+                engagements[engagement["register_id"]] = values
+        upsert(self.report, ENGAGEMENT, RegisterEngagement, "register_id", engagements)
+        reset_queries()
+
+    # Groups ------------------------------------------------------------------
+
+    def _parse_group(self, collection, element, path):
+        if collection == "gcc":
+            group_type = text(element, "typeGcc", path, required=True)
+            kind = GCC_KINDS.get(group_type)
+            if kind is None:
+                raise ElementError(
+                    f"{path}.typeGcc",
+                    _("type de groupement conventionnel « %(c)s » inconnu de la table TRE-R371") % {"c": group_type},
+                )
+            external = text(element, "gccIdentifiantExterne", path)
+            try:
+                ght = ght_code(external) if external else ""
+            except RowError as error:
+                raise ElementError(f"{path}.gccIdentifiantExterne", str(error)) from error
+            ident = text(element, "gccId", path, required=True)
+            name = text(element, "nomGcc", path, required=True)
+        else:
+            group_type = text(element, "typeGco", path, required=True)
+            kind = GCO_KINDS.get(group_type)
+            if kind is None:
+                raise ElementError(
+                    f"{path}.typeGco",
+                    _("type de groupement organique « %(c)s » inconnu de la table TRE-R372") % {"c": group_type},
+                )
+            ght, ident, name = "", text(element, "pmSmsseId", path, required=True), ""
+        members = []
+        for key, id_key in (
+            ("pmejDu" + collection.capitalize(), "pmSmsseId"),
+            ("egeDu" + collection.capitalize(), "egeId"),
+        ):
+            for i, member in enumerate(items(element, key, path)):
+                member_path = f"{path}.{key}[{i}]"
+                role_code = text(member, "typeRoleEntiteGroupe", member_path)
+                if role_code and role_code not in GROUP_ROLES:
+                    raise ElementError(
+                        f"{member_path}.typeRoleEntiteGroupe",
+                        _("rôle « %(r)s » inconnu (S ou M attendu)") % {"r": role_code},
+                    )
+                members.append(
+                    {
+                        "path": member_path,
+                        "site": id_key == "egeId",
+                        "id": text(member, id_key, member_path, required=True),
+                        "role": GROUP_ROLES.get(role_code, MemberRole.MEMBER),
+                    }
+                )
+        if sum(m["role"] == MemberRole.SUPPORT for m in members) > 1:
+            raise ElementError(path, _("plusieurs établissements support pour un même groupement"))
+        return {
+            "path": path,
+            "kind": kind,
+            "finessplus_id": f"{collection}:{ident}",
+            "code": ght,
+            "name": name,
+            "pm_id": ident if collection == "gco" else "",
+            "end_date": self._closed_on(element, None, path),
+            "members": members,
+        }
+
+    def _apply_groups(self):
+        groups = self.groups["gcc"] + self.groups["gco"]
+        if not groups:
+            return
+        entity_ids = dict(
+            LegalEntity.objects.filter(
+                finessplus_id__in={m["id"] for g in groups for m in g["members"] if not m["site"]}
+                | {g["pm_id"] for g in groups if g["pm_id"]}
+            ).values_list("finessplus_id", "id")
+        )
+        site_entities = dict(
+            Establishment.objects.filter(
+                finessplus_id__in={m["id"] for g in groups for m in g["members"] if m["site"]}
+            ).values_list("finessplus_id", "legal_entity_id")
+        )
+        regions = set(Region.objects.values_list("code", flat=True))
+        replaced = 0
+        for group in groups:
+            structure = self._upsert_structure(group, entity_ids, regions)
+            resolved, missing = {}, []
+            for member in group["members"]:
+                entity_id = (site_entities if member["site"] else entity_ids).get(member["id"])
+                if entity_id is None:
+                    missing.append(member)
+                elif member["role"] == MemberRole.SUPPORT or entity_id not in resolved:
+                    resolved[entity_id] = member["role"]
+            if missing:
+                ids = ", ".join(m["id"] for m in missing[:10]) + (" …" if len(missing) > 10 else "")
+                self._reject(
+                    group["path"],
+                    _(
+                        "%(n)s membre(s) introuvable(s) ni dans ce fichier ni dans le répertoire (%(ids)s) : "
+                        "composition de « %(name)s » laissée inchangée"
+                    )
+                    % {"n": len(missing), "ids": ids, "name": structure.name},
+                )
+                continue
+            if resolved and self._replace_members(structure, resolved):
+                replaced += 1
+        if replaced:
+            self.report.notes.append(
+                _(
+                    "Composition issue de FINESS+ importée pour %(n)s groupement(s) : elle remplace "
+                    "les compositions reconstituées ou importées auparavant."
+                )
+                % {"n": replaced}
+            )
+
+    def _upsert_structure(self, group, entity_ids, regions):
+        structure = None
+        if group["code"]:
+            structure = CooperationStructure.objects.filter(kind=StructureKind.GHT, code=group["code"]).first()
+        if structure is None:
+            structure = CooperationStructure.objects.filter(finessplus_id=group["finessplus_id"]).first()
+        own_entity_id = entity_ids.get(group["pm_id"]) if group["pm_id"] else None
+        own = LegalEntity.objects.filter(pk=own_entity_id).first() if own_entity_id else None
+        name = group["name"] or (own.name if own else "")
+        if not name:
+            name = _("%(kind)s n° %(id)s (nom non fourni par le flux)") % {
+                "kind": StructureKind(group["kind"]).label,
+                "id": group["pm_id"],
+            }
+        values = {
+            "name": name[:255],
+            "finessplus_id": group["finessplus_id"],
+            "end_date": group["end_date"],
+        }
+        if own is not None:
+            values.update({"legal_entity_id": own.pk, "finess": own.finess, "region_id": own.region_id})
+        elif group["code"] and group["code"][:2] in regions:
+            values["region_id"] = group["code"][:2]
+        if structure is None:
+            structure = CooperationStructure(kind=group["kind"], code=group["code"], **values)
+            structure.save()
+            self.report.count(GROUP, "created")
+            return structure
+        changed = [name for name, value in values.items() if getattr(structure, name) != value]
+        if changed:
+            for name in changed:
+                setattr(structure, name, values[name])
+            structure.save()
+            self.report.count(GROUP, "closed" if "end_date" in changed and group["end_date"] else "updated")
+        else:
+            self.report.count(GROUP, "unchanged")
+        return structure
+
+    def _replace_members(self, structure, resolved) -> bool:
+        """Make the register's composition the structure's; members entered
+        by hand in the application stay. Returns True if anything changed."""
+        replaceable = (CompositionSource.RECONSTRUCTED, CompositionSource.OFFICIAL, CompositionSource.FINESSPLUS)
+        current = {
+            m.legal_entity_id: m
+            for m in structure.memberships.filter(establishment__isnull=True, source__in=replaceable)
+        }
+        entered = set(
+            structure.memberships.filter(source=CompositionSource.ENTERED).values_list("legal_entity_id", flat=True)
+        )
+        removed = structure.memberships.filter(
+            source__in=replaceable, legal_entity_id__in=current.keys() - resolved.keys()
+        ).delete()[0]
+        changed = bool(removed)
+        self.report.count(MEMBER, "removed", removed)
+        # Demote a former support first: one support per structure at every step.
+        for entity_id, membership in current.items():
+            if (
+                entity_id in resolved
+                and membership.role == MemberRole.SUPPORT
+                and resolved[entity_id] != MemberRole.SUPPORT
+            ):
+                membership.role = MemberRole.MEMBER
+                membership.save(update_fields=["role"])
+        for entity_id, role in sorted(resolved.items(), key=lambda item: item[1] == MemberRole.SUPPORT):
+            if entity_id in entered:
+                continue
+            membership = current.get(entity_id)
+            if membership is None:
+                Membership.objects.create(
+                    structure=structure, legal_entity_id=entity_id, role=role, source=CompositionSource.FINESSPLUS
+                )
+                self.report.count(MEMBER, "created")
+                changed = True
+            elif membership.role != role or membership.source != CompositionSource.FINESSPLUS:
+                membership.role, membership.source = role, CompositionSource.FINESSPLUS
+                membership.save(update_fields=["role", "source"])
+                self.report.count(MEMBER, "updated")
+                changed = True
+            else:
+                self.report.count(MEMBER, "unchanged")
+        if structure.composition_source != CompositionSource.FINESSPLUS:
+            structure.composition_source = CompositionSource.FINESSPLUS
+            structure.save(update_fields=["composition_source", "updated_at"])
+            changed = True
+        return changed
+
+
+def upsert(report, kind, model, key, rows: dict):
+    """Create or update ``model`` rows identified by ``key`` with ``rows``
+    ({key value: {field: value}}); count created / updated / unchanged, and
+    "closed" when a closing date appears."""
+    if not rows:
+        return
+    existing = {getattr(obj, key): obj for obj in model.objects.filter(**{f"{key}__in": rows.keys()})}
+    new, changed = [], []
+    fields = sorted({name for values in rows.values() for name in values if name != key})
+    for key_value, values in rows.items():
+        values = {name: value for name, value in values.items() if name != key}
+        obj = existing.get(key_value)
+        if obj is None:
+            new.append(model(**{key: key_value}, **values))
+            continue
+        differs = [name for name, value in values.items() if getattr(obj, name) != value]
+        if not differs:
+            report.count(kind, "unchanged")
+            continue
+        if "closed_on" in differs and values.get("closed_on") and not obj.closed_on:
+            report.count(kind, "closed")
+        else:
+            report.count(kind, "updated")
+        for name in differs:
+            setattr(obj, name, values[name])
+        changed.append(obj)
+    model.objects.bulk_create(new)
+    report.count(kind, "created", len(new))
+    report.count(kind, "closed", sum(1 for obj in new if getattr(obj, "closed_on", None)))
+    if changed:
+        model.objects.bulk_update(changed, fields)
+
+
+def run_finessplus_import(path, *, strict=False, progress=None) -> ImportReport:
+    return FinessPlusImporter(strict=strict, progress=progress).run(path)

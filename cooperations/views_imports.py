@@ -1,0 +1,72 @@
+"""Upload of register files by an admin; the import runs as a Celery task."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .forms import ImportUploadForm
+from .models import ImportRun
+from .permissions import can_import_registers, require
+from .tasks import progress_of, run_uploaded_import
+
+
+def _crumbs(current, *links):
+    return {"links": [{"url": url, "title": title} for title, url in links], "current": current}
+
+
+@login_required
+def import_list(request):
+    require(can_import_registers(request.user))
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            run = form.save(commit=False)
+            run.original_name = request.FILES["file"].name[:255]
+            run.size = request.FILES["file"].size
+            run.created_by = request.user
+            run.save()
+            # Queue once the row is committed, so that the worker finds it.
+            transaction.on_commit(lambda: run_uploaded_import.delay(run.pk))
+            messages.success(request, _("Fichier déposé : l’import est lancé."))
+            return redirect(run)
+        messages.error(request, _("Le fichier n’a pas été accepté : rien n’a été importé."))
+    runs = ImportRun.objects.select_related("created_by")[:50]
+    return render(
+        request,
+        "cooperations/import_list.html",
+        {
+            "form": form,
+            "runs": runs,
+            "nav": "imports",
+            "title": _("Imports du répertoire"),
+            "breadcrumb_data": _crumbs(_("Imports")),
+        },
+    )
+
+
+@login_required
+def import_detail(request, pk):
+    require(can_import_registers(request.user))
+    run = get_object_or_404(ImportRun.objects.select_related("created_by"), pk=pk)
+    return render(
+        request,
+        "cooperations/import_detail.html",
+        {
+            "run": run,
+            "progress": round(progress_of(run) * 100),
+            "nav": "imports",
+            "title": str(run),
+            "breadcrumb_data": _crumbs(str(run), (_("Imports"), reverse("cooperations:import_list"))),
+        },
+    )
+
+
+@login_required
+def import_status(request, pk):
+    require(can_import_registers(request.user))
+    run = get_object_or_404(ImportRun, pk=pk)
+    return JsonResponse({"status": run.status, "progress": round(progress_of(run) * 100)})
