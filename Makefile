@@ -34,10 +34,11 @@ test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
-## Import benchmark: a synthetic file of ROWS establishments, imported twice (figures only).
+## Import benchmarks: ROWS SAE lines and SITES FINESS+ sites, each imported twice (figures only).
 ROWS ?= 100000
+SITES ?= 100000
 bench: setup
-	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS)'
+	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES)'
 
 lint: setup
 	$(VENV)/bin/ruff check --fix .

@@ -16,6 +16,7 @@ Codes are mapped through the NOS tables kept in ``cooperations/reference``.
 """
 
 import datetime
+import functools
 import gzip
 import os
 from collections import Counter
@@ -69,6 +70,7 @@ class ElementError(Exception):
         self.reason = reason
 
 
+@functools.lru_cache(maxsize=4096)
 def _norm(key: str) -> str:
     return key.replace("_", "").lower()
 
