@@ -5,10 +5,12 @@ from .models import (
     CooperationStructure,
     Department,
     Establishment,
+    ImportRun,
     LegalEntity,
     LegalStatus,
     Membership,
     Region,
+    RegisterEngagement,
 )
 
 
@@ -84,3 +86,24 @@ class CooperationStructureAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(RegisterEngagement)
+class RegisterEngagementAdmin(admin.ModelAdmin):
+    list_display = ("register_id", "legal_entity", "establishment", "kind", "subtype", "effective_date", "end_date")
+    list_filter = ("kind", "subtype")
+    list_select_related = ("legal_entity", "establishment")
+    search_fields = ("register_id", "legal_entity__finess", "legal_entity__name")
+    raw_id_fields = ("legal_entity", "establishment")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """Read-only trace of the uploads; files are uploaded from the Imports page."""
+
+    list_display = ("created_at", "original_name", "register", "status", "created_by")
+    list_filter = ("register", "status")
+    readonly_fields = [f.name for f in ImportRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

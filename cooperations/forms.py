@@ -239,6 +239,13 @@ class ImportUploadForm(DsfrFormMixin, forms.ModelForm):
             "file": _("FINESS+ : fichier .json ou .json.gz (jusqu’à 1 Go). Autres : CSV (UTF-8 ou Latin-1) ou XLSX."),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The DSFR upload component.
+        self.fields["file"].widget.attrs["class"] = "fr-upload"
+        self.fields["file"].widget.attrs["accept"] = ".json,.gz,.csv,.txt,.xlsx"
+        self.fields["file"].widget.group_class = "fr-upload-group"
+
     def clean(self):
         data = super().clean()
         upload, register = data.get("file"), data.get("register")

@@ -538,7 +538,7 @@ class ImportRun(models.Model):
         DONE = "termine", _("Terminé")
         FAILED = "refuse", _("Refusé")
 
-    register = models.CharField(_("fichier"), max_length=20, choices=Register.choices)
+    register = models.CharField(_("type de fichier"), max_length=20, choices=Register.choices)
     file = models.FileField(_("fichier importé"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("nom d’origine"), max_length=255)
     size = models.BigIntegerField(_("taille (octets)"), default=0)

@@ -256,7 +256,8 @@ def test_admin_uploads_the_flux_and_reads_the_report(
         "progress": 100,
     }
     entity_page = client.get(reverse("cooperations:legal_entity_detail", args=["010000339"])).content.decode()
-    assert "CPOM n° 879579" in entity_page and "n’ont pas leur pendant dans l’application" in entity_page
+    assert "CPOM n° 879579" in entity_page and "un CPOM qui n’a pas son pendant dans l’application" in entity_page
+    assert "Fermée le 2 mars 2026" in entity_page
 
 
 @pytest.mark.django_db

@@ -54,7 +54,7 @@ def test_admin_uploads_the_finessplus_flux_and_reads_the_report(page, live_serve
     sample = Path(settings.BASE_DIR) / "data" / "reference" / "finessplus_structures_extrait_20260309.json"
     log_in(page, live_server, "admin_t")
     page.get_by_role("link", name="Imports").click()
-    page.get_by_label("Fichier", exact=True).select_option("finessplus")
+    page.get_by_label("Type de fichier").select_option("finessplus")
     page.get_by_label("Fichier importé").set_input_files(str(sample))
     page.get_by_role("button", name="Déposer et importer").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("finessplus_structures_extrait_20260309.json")
