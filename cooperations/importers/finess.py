@@ -10,13 +10,12 @@
 from decimal import Decimal, InvalidOperation
 
 from django.db import reset_queries
-from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..finess import finess_error, normalize_finess
 from ..models import Category, Department, Establishment, LegalEntity, LegalStatus
-from .base import Layout, RowError, chunked, diff_fields
+from .base import Layout, RowError, diff_fields
 
 # FINESS writes the overseas départements 9A…9F; INSEE writes 971…976.
 OVERSEAS_DEPARTMENTS = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9E": "975", "9F": "976"}
@@ -178,34 +177,46 @@ class SiteRegisterLayout(Layout):
 def refresh_provisional_entity_names(report=None):
     """Name the entities that no source named, from their sites: the name of
     their own site (same FINESS) when there is one, else of their only
-    site, else ``Entité juridique <FINESS> (n sites, dont <first>)``."""
-    own = Establishment.objects.filter(finess=OuterRef("finess")).values("name")[:1]
-    first = Establishment.objects.filter(legal_entity=OuterRef("pk")).order_by("finess").values("name")[:1]
-    queryset = (
-        LegalEntity.objects.filter(name_is_provisional=True)
-        .annotate(own_name=Subquery(own), first_name=Subquery(first), site_count=Count("establishments"))
-        .order_by("pk")
-    )
-    for chunk in chunked(queryset.iterator(chunk_size=2000), 2000):
+    site, else ``Entité juridique <FINESS> (n sites, dont <first>)``.
+    Two plain queries per chunk of entities: linear in the register's size."""
+    last_pk = 0
+    while True:
+        chunk = list(
+            LegalEntity.objects.filter(name_is_provisional=True, pk__gt=last_pk)
+            .order_by("pk")
+            .only("pk", "finess", "name")[:2000]
+        )
+        if not chunk:
+            break
+        last_pk = chunk[-1].pk
+        sites = {}
+        for entity_id, finess, name in (
+            Establishment.objects.filter(legal_entity_id__in=[e.pk for e in chunk])
+            .order_by("finess")
+            .values_list("legal_entity_id", "finess", "name")
+        ):
+            sites.setdefault(entity_id, []).append((finess, name))
         changed = []
         for entity in chunk:
-            if entity.own_name:
-                name = entity.own_name
-            elif entity.site_count == 1:
-                name = entity.first_name
-            elif entity.site_count > 1:
+            own = sites.get(entity.pk, [])
+            if not own:
+                continue
+            own_name = next((name for finess, name in own if finess == entity.finess), None)
+            if own_name:
+                name = own_name
+            elif len(own) == 1:
+                name = own[0][1]
+            else:
                 name = _("Entité juridique %(finess)s (%(count)s sites, dont %(first)s)") % {
                     "finess": entity.finess,
-                    "count": entity.site_count,
-                    "first": entity.first_name,
+                    "count": len(own),
+                    "first": own[0][1],
                 }
-            else:
-                continue
             name = name[:255]
             if name != entity.name:
                 entity.name = name
                 changed.append(entity)
-        LegalEntity.objects.bulk_update(changed, ["name"])
+        LegalEntity.objects.bulk_update(changed, ["name"], batch_size=500)
         reset_queries()
 
 
