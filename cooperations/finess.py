@@ -65,3 +65,8 @@ def validate_finess(value: str) -> None:
     error = finess_error(value)
     if error:
         raise ValidationError(error, code="invalid_finess")
+
+
+def with_check_key(body: str) -> str:
+    """Complete an 8-character FINESS body with its check digit."""
+    return next(body + key for key in "0123456789" if luhn_is_valid(body + key))

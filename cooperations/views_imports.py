@@ -12,10 +12,7 @@ from .forms import ImportUploadForm
 from .models import ImportRun
 from .permissions import can_import_registers, require
 from .tasks import progress_of, run_uploaded_import
-
-
-def _crumbs(current, *links):
-    return {"links": [{"url": url, "title": title} for title, url in links], "current": current}
+from .views import _crumbs
 
 
 @login_required

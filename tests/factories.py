@@ -2,6 +2,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Role, User
+from cooperations.finess import with_check_key as finess_with_key
 from cooperations.models import (
     CompositionSource,
     CooperationStructure,
@@ -14,21 +15,6 @@ from cooperations.models import (
     Region,
     StructureKind,
 )
-
-
-def finess_with_key(body: str) -> str:
-    """Append the Luhn check digit to an 8-character FINESS body."""
-    for key in "0123456789":
-        candidate = body + key
-        total = 0
-        for position, char in enumerate(reversed(candidate)):
-            digit = {"A": 1, "B": 2}.get(char) or int(char)
-            if position % 2 == 1:
-                digit = digit * 2 - 9 if digit * 2 > 9 else digit * 2
-            total += digit
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError(body)
 
 
 def region(code="11"):

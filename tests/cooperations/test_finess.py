@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from cooperations.finess import finess_error, normalize_finess, validate_finess
+from cooperations.finess import finess_error, normalize_finess, validate_finess, with_check_key
 
 SAE = Path(settings.BASE_DIR) / "data" / "reference" / "sae2023_id_etablissements.csv"
 
@@ -50,3 +50,8 @@ def test_every_number_of_the_real_register_is_valid():
     assert len(numbers) == 6106
     assert sum(n[:2] in ("2A", "2B") for n in numbers) == 64
     assert [n for n in numbers if finess_error(n)] == []
+
+
+def test_check_key_is_computed():
+    assert with_check_key("01000002") == "010000024"
+    assert with_check_key("2A000003") == "2A0000030"

@@ -13,12 +13,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cooperations.finess import luhn_is_valid
+from cooperations.finess import with_check_key as with_key
 from cooperations.importers.finessplus import run_finessplus_import
-
-
-def with_key(body: str) -> str:
-    return next(body + k for k in "0123456789" if luhn_is_valid(body + k))
 
 
 def write_generated_file(path: Path, sites: int, per_entity: int = 4, ght_size: int = 10, ght_count: int = 135) -> None:

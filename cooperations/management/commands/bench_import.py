@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cooperations.finess import luhn_is_valid
+from cooperations.finess import with_check_key as with_key
 from cooperations.importers.base import run_import
 from cooperations.importers.finess import FINESS_LAYOUTS
 from cooperations.models import Establishment, LegalEntity
@@ -19,10 +19,6 @@ from cooperations.models import Establishment, LegalEntity
 HEADER = (
     "bor;an;fi;rs;rscom;fi_ej;grp;stj;stjr;cat;catr;espic;mft;ccr;nat;sir;reg;dep;reg_diff;dep_diff;COMINSEE;NOMCOM"
 )
-
-
-def with_key(body: str) -> str:
-    return next(body + k for k in "0123456789" if luhn_is_valid(body + k))
 
 
 class Command(BaseCommand):
