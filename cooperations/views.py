@@ -25,6 +25,14 @@ def _crumbs(current, *links):
     return {"links": [{"url": url, "title": title} for title, url in links], "current": current}
 
 
+def _filtered_table(request, filterset_class, table_class, queryset):
+    """A list page's filters and its sortable, paginated table."""
+    filterset = filterset_class(request.GET or None, queryset=queryset, user=request.user)
+    table = table_class(filterset.qs)
+    RequestConfig(request, paginate=True).configure(table)
+    return filterset, table
+
+
 def _ght_name_subquery():
     return Subquery(
         Membership.objects.filter(legal_entity_id=OuterRef("legal_entity_id"), structure__kind=StructureKind.GHT)
@@ -70,9 +78,7 @@ def establishment_list(request):
         .select_related("legal_entity__legal_status", "category", "department")
         .annotate(ght_name=_ght_name_subquery())
     )
-    filterset = EstablishmentFilter(request.GET or None, queryset=queryset, user=request.user)
-    table = EstablishmentTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    filterset, table = _filtered_table(request, EstablishmentFilter, EstablishmentTable, queryset)
     return render(
         request,
         "cooperations/establishment_list.html",
@@ -161,9 +167,7 @@ def structure_list(request):
         .select_related("region")
         .annotate(member_count=Count("memberships", distinct=True), support_name=Subquery(support))
     )
-    filterset = StructureFilter(request.GET or None, queryset=queryset, user=request.user)
-    table = StructureTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    filterset, table = _filtered_table(request, StructureFilter, StructureTable, queryset)
     return render(
         request,
         "cooperations/structure_list.html",

@@ -274,11 +274,17 @@ class FinessPlusImporter:
         return None
 
     def _department(self, obj, number, path):
+        """(département, commune code, address) from the first address with a
+        commune, else from the FINESS number; an unknown département rejects."""
+        department, commune, found = department_of_finess(number), "", {}
         for address in items(obj, "adresse", path):
-            commune = text(address, "cogCommune", path)
-            if commune:
-                return department_of_commune(commune), commune, address
-        return department_of_finess(number), "", {}
+            value = text(address, "cogCommune", path)
+            if value:
+                department, commune, found = department_of_commune(value), value, address
+                break
+        if department not in self.departments:
+            raise ElementError(f"{path}.adresse", _("département « %(d)s » inconnu") % {"d": department})
+        return department, commune, found
 
     def _parse_entity(self, element, path):
         info = field(element, "informationsGeneralesPmej")
@@ -299,8 +305,6 @@ class FinessPlusImporter:
         if siren and not (siren.isdigit() and len(siren) == 9):
             raise ElementError(f"{info_path}.siren", _("SIREN « %(v)s » invalide (9 chiffres attendus)") % {"v": siren})
         department, _commune, _address = self._department(element, number, path)
-        if department not in self.departments:
-            raise ElementError(f"{path}.adresse", _("département « %(d)s » inconnu") % {"d": department})
         entity = {
             "finess": number,
             "name": name[:255],
@@ -312,9 +316,10 @@ class FinessPlusImporter:
             "closed_on": self._closed_on(element, info, path),
             "finessplus_id": text(info, "pmSmsseId", info_path),
         }
-        sites = [self._parse_site(site, f"{path}.ege[{i}]") for i, site in enumerate(items(element, "ege", path))]
+        raw_sites = items(element, "ege", path)
+        sites = [self._parse_site(site, f"{path}.ege[{i}]") for i, site in enumerate(raw_sites)]
         engagements = self._parse_engagements(element, path, None)
-        for site, raw_site in zip(sites, items(element, "ege", path), strict=True):
+        for site, raw_site in zip(sites, raw_sites, strict=True):
             engagements += self._parse_engagements(raw_site, site["path"], site["finess"])
         return {"entity": entity, "sites": sites, "engagements": engagements}
 
@@ -334,8 +339,6 @@ class FinessPlusImporter:
                 _("catégorie « %(code)s » inconnue de la table TRE-R397 du projet") % {"code": category},
             )
         department, commune, address = self._department(element, number, path)
-        if department not in self.departments:
-            raise ElementError(f"{path}.adresse", _("département « %(d)s » inconnu") % {"d": department})
         coordinates = field(address, "coordonneesGeographique") if address else None
         latitude = longitude = None
         if isinstance(coordinates, dict):
