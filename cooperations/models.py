@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .finess import validate_finess
 
@@ -566,3 +567,408 @@ class ImportRun(models.Model):
     @property
     def progress_key(self):
         return f"import-progress-{self.pk}"
+
+
+# --- CPOM contracts and their Volet 3 commitments -------------------------------------------
+
+
+class FrozenCpomError(Exception):
+    """A write to the content of a CPOM that is not open for editing (signed,
+    or waiting for signature). Changes then go through an amendment."""
+
+    def __init__(self, message=None):
+        super().__init__(message or _("Ce CPOM n’est pas modifiable à son étape actuelle : ouvrez un avenant."))
+
+
+class StaleVersionError(Exception):
+    """A save based on a version someone else has changed since."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(_("Quelqu’un a modifié cet élément depuis que vous l’avez ouvert."))
+
+
+class CpomStatus(models.TextChoices):
+    PREPARATION = "preparation", _("En préparation")
+    CONCERTATION = "concertation", _("En concertation")
+    TO_SIGN = "a_signer", _("À signer")
+    SIGNED = "signe", _("Signé")
+
+
+EDITABLE_STATUSES = (CpomStatus.PREPARATION, CpomStatus.CONCERTATION)
+# The longest a CPOM may run (article L. 6114-1 du code de la santé publique).
+CPOM_MAX_YEARS = 5
+
+
+class CpomQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """ARS users see their région's CPOMs; a director sees his entity's
+        once the ARS has shared a draft with him or signed it."""
+        role = _user_role(user)
+        if role is None:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_regional:
+            return self.filter(region_id=user.region_id)
+        if user.is_director:
+            return self.filter(legal_entity_id=user.legal_entity_id, shared_with_director=True)
+        return self.none()
+
+
+def assert_cpom_editable(cpom_id):
+    """The one guard every write to a CPOM's content goes through, reading
+    the status from the database rather than from a cached object."""
+    if not Cpom.objects.filter(pk=cpom_id, status__in=EDITABLE_STATUSES).exists():
+        raise FrozenCpomError()
+
+
+class Cpom(models.Model):
+    """A contrat pluriannuel d’objectifs et de moyens between the ARS and a
+    legal entity; the application holds its Volet 3."""
+
+    legal_entity = models.ForeignKey(
+        LegalEntity, on_delete=models.PROTECT, related_name="cpoms", verbose_name=_("entité juridique")
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cpoms", verbose_name=_("région (ARS)"))
+    reference = models.CharField(_("référence du contrat"), max_length=50, blank=True)
+    first_year = models.PositiveSmallIntegerField(_("première année"))
+    last_year = models.PositiveSmallIntegerField(_("dernière année"))
+    status = models.CharField(_("étape"), max_length=20, choices=CpomStatus.choices, default=CpomStatus.PREPARATION)
+    concertation_round = models.PositiveSmallIntegerField(_("tour de concertation"), default=0)
+    shared_with_director = models.BooleanField(_("communiqué à l’établissement"), default=False)
+    signed_on = models.DateField(_("signé le"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("créé par")
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
+    objects = CpomQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("CPOM")
+        verbose_name_plural = _("CPOM")
+        ordering = ["legal_entity__name", "-first_year"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_year__gte=models.F("first_year")), name="cpom_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(last_year__lte=models.F("first_year") + CPOM_MAX_YEARS - 1), name="cpom_period_max_5_years"
+            ),
+        ]
+
+    def __str__(self):
+        return _("CPOM %(first)s–%(last)s de %(entity)s") % {
+            "first": self.first_year,
+            "last": self.last_year,
+            "entity": self.legal_entity.name,
+        }
+
+    def get_absolute_url(self):
+        return reverse("cooperations:cpom_detail", args=[self.pk])
+
+    @property
+    def years(self):
+        return list(range(self.first_year, self.last_year + 1))
+
+    @property
+    def period(self):
+        return f"{self.first_year}–{self.last_year}"
+
+    @property
+    def is_editable(self):
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def has_been_signed(self):
+        return self.signed_on is not None
+
+    @property
+    def next_actor(self):
+        """Who must act at the current step, in words for the banner."""
+        return {
+            CpomStatus.PREPARATION: _("L’ARS rédige les engagements."),
+            CpomStatus.CONCERTATION: _(
+                "L’établissement relit, commente et propose des modifications ; l’ARS y répond puis reprend la main."
+            ),
+            CpomStatus.TO_SIGN: _("L’ARS fait signer le CPOM et enregistre la signature."),
+            CpomStatus.SIGNED: _("Contenu figé : toute modification passe par un avenant ouvert par l’ARS."),
+        }[CpomStatus(self.status)]
+
+
+class CpomVersion(models.Model):
+    """What was signed when: the initial contract (number 0) and each
+    amendment (avenant, number ≥ 1), with the content as signed."""
+
+    cpom = models.ForeignKey(Cpom, on_delete=models.CASCADE, related_name="versions", verbose_name=_("CPOM"))
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    reason = models.TextField(_("objet de l’avenant"), blank=True)
+    opened_at = models.DateTimeField(_("ouvert le"), auto_now_add=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("ouvert par")
+    )
+    signed_on = models.DateField(_("signé le"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signature enregistrée par"),
+    )
+    content = models.JSONField(_("contenu signé"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("version signée du CPOM")
+        verbose_name_plural = _("versions signées du CPOM")
+        ordering = ["cpom", "number"]
+        constraints = [models.UniqueConstraint(fields=["cpom", "number"], name="unique_cpom_version_number")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        if self.number == 0:
+            return str(_("Contrat initial"))
+        return str(_("Avenant n° %(n)s") % {"n": self.number})
+
+    @property
+    def is_signed(self):
+        return self.signed_on is not None
+
+
+class ActionKind(models.TextChoices):
+    """The six kinds of cooperation action of the Volet 3 (seed 000)."""
+
+    PATHWAYS = "filieres", _("Organisation de filières")
+    COMMUNICATION = "communication", _("Communication autour des filières")
+    ACTIVITY_TRANSFER = "transferts", _("Transferts d’activités entre sites")
+    STAFF_POOLING = "personnels", _("Mutualisation de personnels")
+    SUPPORT_POOLING = "fonctions_support", _("Mutualisation de fonctions support")
+    SHARED_EQUIPMENT = "equipements", _("Équipements et plateaux partagés")
+
+
+class Theme(models.TextChoices):
+    """The five themes of cooperation (seed 002)."""
+
+    MEDICAL = "medicales", _("Coopérations médicales")
+    TECHNICAL_PLATFORMS = "plateaux_techniques", _("Plateaux techniques et fonctions médico-techniques")
+    LOGISTICS = "logistique", _("Fonctions logistiques et techniques")
+    MANAGEMENT = "direction", _("Fonctions de direction")
+    AUTHORISATIONS = "autorisations", _("Autorisations de soins")
+
+
+class CommitmentStatus(models.TextChoices):
+    PLANNED = "prevu", _("Prévu")
+    IN_PROGRESS = "en_cours", _("En cours")
+    DONE = "realise", _("Réalisé")
+    ABANDONED = "abandonne", _("Abandonné")
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(cpom__in=Cpom.objects.visible_to(user))
+
+
+class GuardedByCpom(models.Model):
+    """Content of a CPOM: no save or delete once the CPOM is frozen."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        assert_cpom_editable(self.guarded_cpom_id())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        assert_cpom_editable(self.guarded_cpom_id())
+        return super().delete(*args, **kwargs)
+
+    def guarded_cpom_id(self):
+        raise NotImplementedError
+
+
+class Commitment(GuardedByCpom):
+    """A Volet 3 commitment (engagement): what the partners commit to achieve
+    together. The legal vehicle only frames it."""
+
+    cpom = models.ForeignKey(Cpom, on_delete=models.CASCADE, related_name="commitments", verbose_name=_("CPOM"))
+    position = models.PositiveSmallIntegerField(_("rang"), default=0)
+    title = models.CharField(_("intitulé"), max_length=255)
+    action_kind = models.CharField(_("type d’action"), max_length=30, choices=ActionKind.choices)
+    theme = models.CharField(_("thème"), max_length=30, choices=Theme.choices)
+    objective = models.TextField(_("objectif"))
+    benefits = models.TextField(_("bénéfices attendus pour les parties"), blank=True)
+    vehicle = models.ForeignKey(
+        CooperationStructure,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="framed_commitments",
+        verbose_name=_("support juridique"),
+        help_text=_("La structure qui encadre la coopération, s’il y en a une."),
+    )
+    start_date = models.DateField(_("date de début"), null=True, blank=True)
+    deadline = models.DateField(_("échéance"), null=True, blank=True)
+    status = models.CharField(
+        _("état d’avancement"), max_length=20, choices=CommitmentStatus.choices, default=CommitmentStatus.PLANNED
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("modifié par")
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "version", "updated_by"])
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        ordering = ["cpom", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(deadline__gte=models.F("start_date")),
+                name="commitment_deadline_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return f"{self.cpom.get_absolute_url()}#engagement-{self.pk}"
+
+    def guarded_cpom_id(self):
+        return self.cpom_id
+
+
+class CommitmentPartner(GuardedByCpom):
+    """A partner of a commitment: a legal entity of the register, a
+    cooperation structure, or an actor outside the register named in text."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="partners", verbose_name=_("engagement")
+    )
+    legal_entity = models.ForeignKey(
+        LegalEntity, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("établissement")
+    )
+    structure = models.ForeignKey(
+        CooperationStructure,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("structure de coopération"),
+    )
+    external_name = models.CharField(_("partenaire hors répertoire"), max_length=255, blank=True)
+    external_kind = models.CharField(_("type de partenaire"), max_length=20, choices=ExternalKind.choices, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("partenaire de l’engagement")
+        verbose_name_plural = _("partenaires de l’engagement")
+        ordering = ["commitment", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(legal_entity__isnull=False) & Q(structure__isnull=True) & Q(external_name=""))
+                | (Q(legal_entity__isnull=True) & Q(structure__isnull=False) & Q(external_name=""))
+                | (Q(legal_entity__isnull=True) & Q(structure__isnull=True) & ~Q(external_name="")),
+                name="commitment_partner_exactly_one",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def guarded_cpom_id(self):
+        return Commitment.objects.filter(pk=self.commitment_id).values("cpom_id")[:1]
+
+    @property
+    def name(self):
+        if self.legal_entity_id:
+            return self.legal_entity.name
+        if self.structure_id:
+            return str(self.structure)
+        kind = f" ({self.get_external_kind_display()})" if self.external_kind else ""
+        return f"{self.external_name}{kind}"
+
+
+class Comment(models.Model):
+    """A dated message of the negotiation, on one commitment or on the CPOM
+    as a whole."""
+
+    cpom = models.ForeignKey(Cpom, on_delete=models.CASCADE, related_name="comments", verbose_name=_("CPOM"))
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("engagement"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("auteur")
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+    concertation_round = models.PositiveSmallIntegerField(_("tour de concertation"), default=0)
+
+    class Meta:
+        verbose_name = _("commentaire")
+        verbose_name_plural = _("commentaires")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "en_attente", _("En attente de réponse")
+    ACCEPTED = "acceptee", _("Acceptée")
+    REJECTED = "refusee", _("Refusée")
+
+
+class ChangeProposal(models.Model):
+    """A change the establishment proposes on a commitment during the
+    concertation: one field or one target value, the value it proposes, and
+    the negotiator's answer."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="proposals", verbose_name=_("engagement")
+    )
+    target = models.CharField(_("élément concerné"), max_length=60)
+    target_label = models.CharField(_("libellé de l’élément"), max_length=300)
+    current_value = models.TextField(_("valeur au moment de la proposition"), blank=True)
+    proposed_value = models.TextField(_("valeur proposée"))
+    reason = models.TextField(_("justification"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposé par")
+    )
+    created_at = models.DateTimeField(_("proposée le"), auto_now_add=True)
+    status = models.CharField(
+        _("réponse"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
+    decision_note = models.TextField(_("motif de la réponse"), blank=True)
+
+    class Meta:
+        verbose_name = _("proposition de modification")
+        verbose_name_plural = _("propositions de modification")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.target_label} → {self.proposed_value[:40]}"
+
+    @property
+    def is_pending(self):
+        return self.status == ProposalStatus.PENDING

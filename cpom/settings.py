@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "django_tables2",
     "django_filters",
+    "simple_history",
     "accounts",
     "cooperations",
     "indicators",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

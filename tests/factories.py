@@ -4,6 +4,8 @@ from factory.django import DjangoModelFactory
 from accounts.models import Role, User
 from cooperations.finess import with_check_key as finess_with_key
 from cooperations.models import (
+    ActionKind,
+    Commitment,
     CompositionSource,
     CooperationStructure,
     Department,
@@ -14,7 +16,11 @@ from cooperations.models import (
     Membership,
     Region,
     StructureKind,
+    Theme,
 )
+from cooperations.services import create_cpom
+from indicators.models import Indicator, IndicatorKind, TargetValue
+from indicators.values import ValueType
 
 
 def region(code="11"):
@@ -87,3 +93,40 @@ class UserFactory(DjangoModelFactory):
     def persist(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object
         if create:
             obj.save()
+
+
+def cpom_for(entity, first_year=2026, last_year=2030, user=None, **fields):
+    """A CPOM in preparation, through the service that creates its initial version."""
+    cpom = create_cpom(user, entity, first_year, last_year, **fields)
+    return cpom
+
+
+class CommitmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Commitment
+
+    title = factory.Sequence(lambda n: f"Filière de test {n}")
+    action_kind = ActionKind.PATHWAYS
+    theme = Theme.MEDICAL
+    objective = "Structurer la filière gériatrique entre les sites."
+    position = factory.Sequence(lambda n: n)
+
+
+class IndicatorFactory(DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    commitment = factory.SubFactory(CommitmentFactory)
+    label = factory.Sequence(lambda n: f"Nombre de vacations partagées {n}")
+    kind = IndicatorKind.DECLARATIVE
+    value_type = ValueType.COUNT
+    unit = "vacations"
+
+
+def indicator_with_targets(commitment, values=None, **fields):
+    """An indicator with a target for every year of its CPOM (``values`` by year)."""
+    indicator = IndicatorFactory(commitment=commitment, **fields)
+    for offset, year in enumerate(commitment.cpom.years):
+        value = (values or {}).get(year, 10 + offset)
+        TargetValue.objects.create(indicator=indicator, year=year, value=value)
+    return indicator

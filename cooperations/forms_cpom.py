@@ -1,0 +1,304 @@
+"""Forms of the CPOM pages: the contract, its commitments and partners, and
+the concertation (comments, proposals)."""
+
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .forms import DateInput, DsfrFormMixin
+from .models import (
+    CPOM_MAX_YEARS,
+    Commitment,
+    CommitmentPartner,
+    CooperationStructure,
+    Cpom,
+    CpomStatus,
+    LegalEntity,
+)
+
+# Seed 000, Volet 3: the rule the form quotes when an objective reads as the
+# creation of a legal vehicle.
+VEHICLE_RULE = _(
+    "« La forme du montage juridique qui scelle cette coopération ne vient qu’encadrer cette collaboration "
+    "et ne constitue pas un objectif en soi (par exemple : pas d’objectif du type « créer un GCS »). »"
+)
+_VEHICLE_RE = re.compile(
+    r"\b(cr[ée]er|cr[ée]ation|constituer|constitution|mettre en place|mise en place|fonder|former|monter|"
+    r"instituer|signer|signature|adh[ée]rer|adh[ée]sion)\b"
+    r"(?:\W+\w+){0,4}?\W+"
+    r"(gcs|gcsms|gie|gip|ght|cpts|fmih|groupement|association|f[ée]d[ée]ration|convention|"
+    r"direction commune|structure juridique|personne morale|entit[ée] juridique)\b",
+    re.IGNORECASE,
+)
+
+
+def vehicle_as_objective(*texts):
+    """The words that make an objective read as creating a legal vehicle, or None."""
+    for text in texts:
+        match = _VEHICLE_RE.search(text or "")
+        if match:
+            return match.group(0)
+    return None
+
+
+def _entity_choices(region_id):
+    return LegalEntity.objects.filter(region_id=region_id, closed_on__isnull=True).only("name", "finess")
+
+
+class CpomForm(DsfrFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Cpom
+        fields = ["legal_entity", "first_year", "last_year", "reference"]
+        help_texts = {
+            "first_year": _("Un CPOM dure cinq ans au plus."),
+            "reference": _("Numéro ou référence du contrat à l’ARS, s’il en a un."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        entities = LegalEntity.objects.visible_to(user).filter(closed_on__isnull=True).only("name", "finess")
+        self.fields["legal_entity"].queryset = entities.order_by("name")
+        self.fields["legal_entity"].label_from_instance = lambda e: f"{e.name} — {e.finess}"
+        if self.instance.pk:
+            self.fields["legal_entity"].disabled = True
+            self.fields["version"].initial = self.instance.version
+            if self.instance.has_been_signed:
+                self.fields["first_year"].disabled = True
+                self.fields["last_year"].disabled = True
+        else:
+            year = timezone.localdate().year + 1
+            self.fields["first_year"].initial = year
+            self.fields["last_year"].initial = year + CPOM_MAX_YEARS - 1
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_year"), data.get("last_year")
+        if first and not 2000 <= first <= 2100:
+            self.add_error("first_year", _("Année invalide."))
+        if first and last:
+            if last < first:
+                self.add_error("last_year", _("La dernière année doit suivre la première."))
+            elif last - first + 1 > CPOM_MAX_YEARS:
+                self.add_error(
+                    "last_year",
+                    _("Un CPOM dure %(max)s ans au plus : ici %(n)s ans.")
+                    % {"max": CPOM_MAX_YEARS, "n": last - first + 1},
+                )
+        entity = (
+            data.get("legal_entity") or self.instance.legal_entity if self.instance.pk else data.get("legal_entity")
+        )
+        if entity and first and last and not self.errors:
+            if entity.region_id is None:
+                self.add_error("legal_entity", _("Cette entité n’a pas de région connue au répertoire."))
+            overlap = (
+                Cpom.objects.filter(legal_entity=entity, first_year__lte=last, last_year__gte=first)
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if overlap:
+                self.add_error(
+                    "first_year",
+                    _("Le CPOM %(period)s de cet établissement couvre déjà une partie de cette période.")
+                    % {"period": overlap.period},
+                )
+        return data
+
+
+class CommitmentForm(DsfrFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm_vehicle_rule = forms.BooleanField(
+        label=_(
+            "Je maintiens cet objectif : il porte sur ce que la coopération doit produire, pas seulement sur son cadre."
+        ),
+        required=False,
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "title", "action_kind", "theme", "objective", "benefits", "vehicle",
+            "start_date", "deadline", "status",
+        ]  # fmt: skip
+        widgets = {
+            "objective": forms.Textarea(attrs={"rows": 3}),
+            "benefits": forms.Textarea(attrs={"rows": 3}),
+            "start_date": DateInput(),
+            "deadline": DateInput(),
+        }
+        help_texts = {
+            "objective": _("Ce que les partenaires s’engagent à réaliser ensemble (pas la création d’une structure)."),
+            "theme": _("Il n’y a pas de lien automatique entre un thème et un support juridique."),
+        }
+
+    def __init__(self, *args, user, cpom, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cpom = cpom
+        structures = CooperationStructure.objects.visible_to(user).filter(region_id=cpom.region_id)
+        self.fields["vehicle"].queryset = structures.order_by("kind", "name")
+        self.fields["version"].initial = self.instance.version if self.instance.pk else None
+        self.fields["confirm_vehicle_rule"].template_name = "cooperations/_plain_field.html"
+        self.vehicle_warning = None
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                _("L’engagement"),
+                "version",
+                "title",
+                Row(
+                    Column("action_kind", css_class="fr-col-12 fr-col-md-6"),
+                    Column("theme", css_class="fr-col-12 fr-col-md-6"),
+                ),
+                "objective",
+                "benefits",
+            ),
+            Fieldset(
+                _("Cadre et calendrier"),
+                "vehicle",
+                Row(
+                    Column("start_date", css_class="fr-col-12 fr-col-md-4"),
+                    Column("deadline", css_class="fr-col-12 fr-col-md-4"),
+                    Column("status", css_class="fr-col-12 fr-col-md-4"),
+                ),
+            ),
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, deadline = data.get("start_date"), data.get("deadline")
+        if start and deadline and deadline < start:
+            self.add_error("deadline", _("L’échéance doit suivre la date de début."))
+        words = vehicle_as_objective(data.get("objective"), data.get("title"))
+        if words and not data.get("confirm_vehicle_rule"):
+            self.vehicle_warning = words
+            self.add_error(
+                "objective",
+                _("« %(words)s » : le support juridique n’est pas un objectif en soi. %(rule)s "
+                  "Reformulez l’objectif, ou confirmez-le ci-dessous.") % {"words": words, "rule": VEHICLE_RULE},
+            )  # fmt: skip
+        return data
+
+
+class PartnerForm(DsfrFormMixin, forms.ModelForm):
+    class Meta:
+        model = CommitmentPartner
+        fields = ["legal_entity", "structure", "external_name", "external_kind"]
+        help_texts = {"external_name": _("Médecins de ville, service médico-social, collectivité…")}
+
+    def __init__(self, *args, cpom, entities, structures, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["legal_entity"].queryset = entities
+        self.fields["structure"].queryset = structures
+        # Choices listed once for the whole formset, not once per row.
+        self.fields["legal_entity"].choices, self.fields["structure"].choices = choices
+        for name, field in self.fields.items():
+            if name != "DELETE":
+                field.template_name = "cooperations/_plain_field.html"
+
+    def clean(self):
+        data = super().clean()
+        if self.cleaned_data.get("DELETE"):
+            return data
+        given = [bool(data.get("legal_entity")), bool(data.get("structure")), bool(data.get("external_name"))]
+        if sum(given) != 1:
+            raise forms.ValidationError(
+                _("Un partenaire est soit un établissement du répertoire, soit une structure, soit un partenaire "
+                  "hors répertoire nommé en clair : renseignez un seul des trois.")
+            )  # fmt: skip
+        if data.get("external_kind") and not data.get("external_name"):
+            self.add_error("external_kind", _("Le type ne s’applique qu’à un partenaire hors répertoire."))
+        return data
+
+
+class BasePartnerFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args, cpom, user, **kwargs):
+        self.cpom = cpom
+        self.entities = _entity_choices(cpom.region_id).order_by("name")
+        self.structures = (
+            CooperationStructure.objects.visible_to(user).filter(region_id=cpom.region_id).order_by("kind", "name")
+        )
+        self.choices = None
+        super().__init__(*args, **kwargs)
+
+    def _shared_choices(self):
+        if self.choices is None:
+            blank = [("", "---------")]
+            self.choices = (
+                blank + [(e.pk, f"{e.name} — {e.finess}") for e in self.entities],
+                blank + [(s.pk, str(s)) for s in self.structures],
+            )
+        return self.choices
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        kwargs.update(
+            cpom=self.cpom, entities=self.entities, structures=self.structures, choices=self._shared_choices()
+        )
+        return kwargs
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            key = (form.cleaned_data.get("legal_entity"), form.cleaned_data.get("structure"),
+                   (form.cleaned_data.get("external_name") or "").lower())  # fmt: skip
+            if key in seen and any(key):
+                raise forms.ValidationError(_("Le même partenaire figure deux fois."))
+            seen.add(key)
+
+
+PartnerFormSet = forms.inlineformset_factory(
+    Commitment, CommitmentPartner, form=PartnerForm, formset=BasePartnerFormSet, extra=0, can_delete=True
+)
+
+
+class TransitionForm(forms.Form):
+    ACTIONS = {
+        "share": _("Partager avec l’établissement"),
+        "return": _("Clore le tour de concertation"),
+        "ready": _("Prêt à signer"),
+        "back": _("Reprendre la rédaction"),
+        "sign": _("Enregistrer la signature"),
+        "amend": _("Ouvrir un avenant"),
+    }
+    action = forms.ChoiceField(choices=list(ACTIONS.items()))
+    message = forms.CharField(required=False, max_length=5000)
+    signed_on = forms.DateField(required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    reason = forms.CharField(required=False, max_length=5000)
+
+
+class CommentForm(DsfrFormMixin, forms.Form):
+    body = forms.CharField(label=_("Votre message"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class ProposalForm(DsfrFormMixin, forms.Form):
+    target = forms.ChoiceField(label=_("Élément à modifier"))
+    proposed_value = forms.CharField(
+        label=_("Valeur proposée"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
+    reason = forms.CharField(
+        label=_("Justification"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", _("Choisir…"))] + list(targets)
+        self.fields["reason"].template_name = "cooperations/_plain_field.html"
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accepter")), ("reject", _("Refuser"))])
+    note = forms.CharField(required=False, max_length=5000)
+
+
+STATUS_STEPS = [CpomStatus.PREPARATION, CpomStatus.CONCERTATION, CpomStatus.TO_SIGN, CpomStatus.SIGNED]

@@ -1,0 +1,101 @@
+"""Typed values of an indicator (baseline, targets, and later declarations):
+parsing what a user typed, with a French message when it does not fit, and
+displaying a stored value."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+
+class ValueType(models.TextChoices):
+    NUMBER = "nombre", _("Nombre décimal")
+    PERCENTAGE = "pourcentage", _("Pourcentage")
+    COUNT = "effectif", _("Nombre entier (décompte)")
+    BOOLEAN = "oui_non", _("Oui / non")
+    SCALE = "echelle", _("Échelle qualitative")
+    TEXT = "texte", _("Texte libre")
+
+
+YES = {"oui", "o", "vrai", "true", "1", "yes"}
+NO = {"non", "n", "faux", "false", "0", "no"}
+MAX_NUMBER = Decimal("1e12")
+
+
+def scale_levels(levels_text):
+    return [line.strip() for line in (levels_text or "").splitlines() if line.strip()]
+
+
+def _number(raw):
+    cleaned = raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError(_("« %(raw)s » n’est pas un nombre.") % {"raw": raw}, code="not_a_number") from None
+    if not value.is_finite() or abs(value) >= MAX_NUMBER:
+        raise ValidationError(_("« %(raw)s » n’est pas un nombre admis.") % {"raw": raw}, code="not_a_number")
+    return value
+
+
+def parse_value(value_type, raw, levels_text=""):
+    """Return ``(number, text)`` for what the user typed, or raise
+    ValidationError. A yes/no is stored as 1 / 0, a scale level as its rank
+    (1 = first level) with its label."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise ValidationError(_("Valeur manquante."), code="required")
+    value_type = ValueType(value_type)
+    if value_type == ValueType.TEXT:
+        if len(raw) > 500:
+            raise ValidationError(_("500 caractères au plus."), code="too_long")
+        return None, raw
+    if value_type == ValueType.BOOLEAN:
+        word = raw.lower()
+        if word in YES:
+            return Decimal(1), "oui"
+        if word in NO:
+            return Decimal(0), "non"
+        raise ValidationError(_("Répondez « oui » ou « non »."), code="not_boolean")
+    if value_type == ValueType.SCALE:
+        levels = scale_levels(levels_text)
+        for rank, level in enumerate(levels, start=1):
+            if raw.lower() == level.lower() or raw == str(rank):
+                return Decimal(rank), level
+        raise ValidationError(
+            _("« %(raw)s » n’est pas un niveau de l’échelle (%(levels)s).")
+            % {"raw": raw, "levels": " / ".join(levels)},
+            code="not_a_level",
+        )
+    number = _number(raw.rstrip("%").strip() if value_type == ValueType.PERCENTAGE else raw)
+    if value_type == ValueType.PERCENTAGE and not (0 <= number <= 100):
+        raise ValidationError(_("Un pourcentage est compris entre 0 et 100."), code="out_of_range")
+    if value_type == ValueType.COUNT:
+        if number != number.to_integral_value() or number < 0:
+            raise ValidationError(_("Un décompte est un nombre entier positif ou nul."), code="not_a_count")
+        number = number.quantize(Decimal(1))
+    return number.normalize() if number == number.to_integral_value() else number, ""
+
+
+def format_value(value_type, number, text, unit=""):
+    """The value as a reader should see it (« 12,5 % », « oui », « Engagé »)."""
+    if number is None and not text:
+        return ""
+    value_type = ValueType(value_type)
+    if value_type in (ValueType.TEXT, ValueType.BOOLEAN, ValueType.SCALE):
+        return text
+    decimals = 0 if number == number.to_integral_value() else None
+    shown = number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    if value_type == ValueType.PERCENTAGE:
+        return f"{shown} %"
+    return f"{shown} {unit}".strip()
+
+
+def raw_value(value_type, number, text):
+    """The value as it should appear again in an input."""
+    if number is None and not text:
+        return ""
+    if ValueType(value_type) in (ValueType.TEXT, ValueType.BOOLEAN, ValueType.SCALE):
+        return text
+    return str(number.normalize() if number == number.to_integral_value() else number).replace(".", ",")
