@@ -244,6 +244,12 @@ class BasePartnerFormSet(forms.BaseInlineFormSet):
         )
         return kwargs
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Retirer ce partenaire")
+            form.fields["DELETE"].template_name = "cooperations/_plain_checkbox.html"
+
     def clean(self):
         super().clean()
         seen = set()

@@ -682,6 +682,10 @@ class Cpom(models.Model):
         return self.status in EDITABLE_STATUSES
 
     @property
+    def is_demo(self):
+        return self.reference.startswith("DEMO-")
+
+    @property
     def has_been_signed(self):
         return self.signed_on is not None
 

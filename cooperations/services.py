@@ -104,12 +104,14 @@ def update_cpom(cpom, user, expected_version, *, first_year, last_year, referenc
     return current
 
 
-def signature_problems(cpom) -> list[str]:
+def signature_problems(cpom, commitments=None) -> list[str]:
     """Why the CPOM cannot be signed yet: every commitment needs at least one
-    indicator, and every indicator a target for each year of the period."""
+    indicator, and every indicator a target for each year of the period.
+    ``commitments``: already fetched with their indicators and targets."""
     problems = []
     years = set(cpom.years)
-    commitments = cpom.commitments.prefetch_related("indicators__targets").order_by("position", "pk")
+    if commitments is None:
+        commitments = cpom.commitments.prefetch_related("indicators__targets").order_by("position", "pk")
     for commitment in commitments:
         indicators = list(commitment.indicators.all())
         if not indicators:

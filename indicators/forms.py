@@ -40,7 +40,9 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
         targets = {t.year: t for t in instance.targets.all()} if instance.pk else {}
         for year in years:
             name = self.target_field(year)
-            self.fields[name] = forms.CharField(label=str(year), required=False, max_length=500)
+            self.fields[name] = forms.CharField(
+                label=_("Cible %(year)s") % {"year": year}, required=False, max_length=500
+            )
             found = targets.get(year)
             if found is not None:
                 self.initial[name] = raw_value(instance.value_type, found.value, found.text)
@@ -181,15 +183,19 @@ class BaseIndicatorFormSet(forms.BaseInlineFormSet):
         self.templates = [("", _("— Aucun : indicateur spécifique —"))] + [
             (t.pk, t.label) for t in IndicatorTemplate.objects.all()
         ]
+        kwargs.setdefault("queryset", Indicator.objects.prefetch_related("targets").order_by("position", "pk"))
         super().__init__(*args, **kwargs)
-
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related("targets").order_by("position", "pk")
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
         kwargs.update(years=self.years, templates=self.templates)
         return kwargs
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Supprimer cet indicateur et ses valeurs-cibles")
+            form.fields["DELETE"].template_name = "cooperations/_plain_checkbox.html"
 
 
 IndicatorFormSet = forms.inlineformset_factory(

@@ -76,13 +76,58 @@ def build_world():
         report={"summary": ["Éléments lus : 2, rejets : 0"], "rejected": 0},
         created_by=users["admin"],
     )
+    cpoms = build_cpoms(users, {"a": a, "b": b, "c": c})
     return {
+        **cpoms,
         "import_run": import_run,
         "entities": {"a": a, "b": b, "c": c, "d": d},
         "sites": {k: sites[v] for k, v in {"a": a, "b": b, "c": c, "d": d}.items()},
         "ght_idf": ght_idf,
         "ght_hdf": ght_hdf,
         "users": users,
+    }
+
+
+def build_cpoms(users, entities):
+    """CPOMs at each step, through the services:
+
+    - cpom_a: entity A 2026–2030, in concertation (shared with its director),
+      one commitment with a complete indicator and a pending proposal;
+    - cpom_a_draft: entity A 2031–2035, in preparation, never shared;
+    - cpom_b_signed: entity B 2026–2030, signed;
+    - cpom_c: entity C (Hauts-de-France), in concertation.
+    """
+    import datetime
+
+    from cooperations import services
+
+    from .factories import CommitmentFactory, indicator_with_targets
+
+    nego, nego_hdf = users["negotiator"], users["negotiator_other"]
+    cpom_a = services.create_cpom(nego, entities["a"], 2026, 2030)
+    commitment_a = CommitmentFactory(cpom=cpom_a, title="Filière gériatrique Alpha–Bravo")
+    indicator_a = indicator_with_targets(commitment_a, label="Patients adressés")
+    services.share_with_director(cpom_a, nego, "Projet à relire")
+    proposal = services.propose_change(commitment_a, users["director"], "field:title", "Filière gériatrique")
+    cpom_a_draft = services.create_cpom(nego, entities["a"], 2031, 2035)
+    cpom_b = services.create_cpom(nego, entities["b"], 2026, 2030)
+    commitment_b = CommitmentFactory(cpom=cpom_b, title="Blanchisserie commune")
+    indicator_with_targets(commitment_b)
+    services.mark_ready_to_sign(cpom_b, nego)
+    services.sign(cpom_b, nego, datetime.date(2026, 1, 10))
+    cpom_c = services.create_cpom(nego_hdf, entities["c"], 2026, 2030)
+    commitment_c = CommitmentFactory(cpom=cpom_c, title="Imagerie partagée Charlie")
+    services.share_with_director(cpom_c, nego_hdf)
+    return {
+        "cpom_a": cpom_a,
+        "commitment_a": commitment_a,
+        "indicator_a": indicator_a,
+        "proposal_a": proposal,
+        "cpom_a_draft": cpom_a_draft,
+        "cpom_b_signed": cpom_b,
+        "commitment_b": commitment_b,
+        "cpom_c": cpom_c,
+        "commitment_c": commitment_c,
     }
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import Role, User
+from cooperations.demo_cpoms import build_demo_cpoms
 from cooperations.models import LegalEntity, Region, StructureKind
 
 DEMO_REGION = "11"
@@ -57,6 +58,9 @@ class Command(BaseCommand):
                 )
                 user.set_password(password)
                 user.save()
+        negotiator, director = User.objects.get(username="negociateur"), User.objects.get(username="directeur")
+        count = build_demo_cpoms(negotiator, director)
+        self.stdout.write(f"CPOM de démonstration (contenu fictif, référence « DEMO-… ») : {count}")
         self.stdout.write(f"Comptes de démonstration (mot de passe pour tous : {password}) :")
         self.stdout.write("  admin        — administrateur (toutes régions, administration)")
         self.stdout.write(f"  negociateur  — négociateur ARS {region.name}")

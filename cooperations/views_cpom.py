@@ -1,0 +1,506 @@
+"""CPOM pages: the list, a CPOM with its commitments, the negotiation steps,
+the commitment page (commitment, partners, indicators and targets), the
+concertation and the history. Views parse and render; rules are in
+``services``, who-sees-what in ``Cpom.objects.visible_to`` and who-does-what
+in ``permissions``."""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2.export import TableExport
+
+from indicators.forms import IndicatorFormSet, template_prefill
+
+from . import permissions, services
+from .filters import CpomFilter
+from .forms_cpom import (
+    STATUS_STEPS,
+    VEHICLE_RULE,
+    CommentForm,
+    CommitmentForm,
+    CpomForm,
+    DecisionForm,
+    PartnerFormSet,
+    ProposalForm,
+    TransitionForm,
+)
+from .models import (
+    ChangeProposal,
+    Commitment,
+    Cpom,
+    FrozenCpomError,
+    LegalEntity,
+    Membership,
+    StaleVersionError,
+    StructureKind,
+)
+from .tables import STATUS_BADGES, CpomTable
+from .versions import commitments_with_content, cpom_history, version_diffs
+from .views import _crumbs, _filtered_table
+
+HISTORY_ON_PAGE = 10
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _visible_cpom(request, pk):
+    queryset = Cpom.objects.visible_to(request.user).select_related(
+        "legal_entity__department", "legal_entity__legal_status", "region"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _cpom_crumbs(cpom, current=None):
+    links = [(_("CPOM"), reverse("cooperations:cpom_list"))]
+    if current:
+        links.append((str(cpom.legal_entity.name), cpom.get_absolute_url()))
+        return _crumbs(current, *links)
+    return _crumbs(cpom.legal_entity.name, *links)
+
+
+def _cpom_queryset(user):
+    ght = Membership.objects.filter(
+        legal_entity_id=OuterRef("legal_entity_id"), structure__kind=StructureKind.GHT
+    ).order_by("structure__short_code")
+    return (
+        Cpom.objects.visible_to(user)
+        .select_related("legal_entity__department")
+        .annotate(
+            commitment_count=Count("commitments", distinct=True),
+            ght_name=Subquery(ght.values("structure__short_code")[:1]),
+            latest_signed=Max("versions__number", filter=Q(versions__signed_on__isnull=False)),
+        )
+    )
+
+
+@login_required
+def cpom_list(request):
+    filterset, table = _filtered_table(request, CpomFilter, CpomTable, _cpom_queryset(request.user))
+    export = request.GET.get("_export")
+    if export in EXPORT_FORMATS:
+        exported = CpomTable(filterset.qs, order_by=request.GET.get("sort") or None)
+        stamp = timezone.localdate().isoformat()
+        return TableExport(export, exported).response(f"cpom-{stamp}.{export}")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cooperations/cpom_list.html",
+        {
+            "filter": filterset,
+            "table": table,
+            "query": query,
+            "can_create": permissions.can_create_cpom(request.user),
+            "nav": "cpoms",
+            "title": _("CPOM"),
+            "breadcrumb_data": _crumbs(_("CPOM")),
+        },
+    )
+
+
+@login_required
+def cpom_create(request):
+    permissions.require(permissions.can_create_cpom(request.user))
+    initial = {}
+    finess = request.GET.get("entite")
+    if finess:
+        entity = LegalEntity.objects.visible_to(request.user).filter(finess=finess).first()
+        if entity:
+            initial["legal_entity"] = entity
+    form = CpomForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            cpom = services.create_cpom(
+                request.user, data["legal_entity"], data["first_year"], data["last_year"], data["reference"]
+            )
+            messages.success(request, _("CPOM créé. Ajoutez ses engagements du volet 3."))
+            return redirect(cpom)
+        messages.error(request, _("Le formulaire contient des erreurs : rien n’a été enregistré."))
+    title = _("Nouveau CPOM")
+    return render(
+        request,
+        "cooperations/cpom_form.html",
+        {
+            "form": form,
+            "nav": "cpoms",
+            "title": title,
+            "breadcrumb_data": _crumbs(title, (_("CPOM"), reverse("cooperations:cpom_list"))),
+        },
+    )
+
+
+@login_required
+def cpom_update(request, pk):
+    cpom = _visible_cpom(request, pk)
+    permissions.require(permissions.can_manage_cpom(request.user, cpom))
+    if not cpom.is_editable:
+        messages.error(request, _("Ce CPOM n’est pas modifiable à son étape actuelle."))
+        return redirect(cpom)
+    form = CpomForm(request.POST or None, instance=cpom, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_cpom(
+                    cpom,
+                    request.user,
+                    data.get("version") or 0,
+                    first_year=data["first_year"],
+                    last_year=data["last_year"],
+                    reference=data["reference"],
+                )
+            except StaleVersionError:
+                messages.error(
+                    request, _("Quelqu’un a modifié ce CPOM depuis que vous l’avez ouvert : rechargez la page.")
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("CPOM enregistré."))
+                return redirect(cpom)
+        messages.error(request, _("Le formulaire contient des erreurs : rien n’a été enregistré."))
+    title = _("Modifier le CPOM")
+    return render(
+        request,
+        "cooperations/cpom_form.html",
+        {"form": form, "cpom": cpom, "nav": "cpoms", "title": title, "breadcrumb_data": _cpom_crumbs(cpom, title)},
+    )
+
+
+@login_required
+@require_POST
+def cpom_delete(request, pk):
+    cpom = _visible_cpom(request, pk)
+    permissions.require(permissions.can_delete_cpom(request.user, cpom))
+    services.delete_cpom(cpom, request.user)
+    messages.success(request, _("Le projet de CPOM a été supprimé."))
+    return redirect("cooperations:cpom_list")
+
+
+def _threads(cpom, user):
+    """Comments and proposals, grouped by commitment (None: the CPOM as a whole)."""
+    threads = defaultdict(list)
+    for comment in cpom.comments.select_related("author").order_by("created_at", "pk"):
+        threads[comment.commitment_id].append(comment)
+    proposals = defaultdict(list)
+    for proposal in ChangeProposal.objects.filter(commitment__cpom=cpom).select_related("author", "decided_by"):
+        proposals[proposal.commitment_id].append(proposal)
+    return threads, proposals
+
+
+@login_required
+def cpom_detail(request, pk):
+    cpom = _visible_cpom(request, pk)
+    user = request.user
+    commitments = commitments_with_content(cpom)
+    threads, proposals = _threads(cpom, user)
+    for commitment in commitments:
+        commitment.thread = threads.get(commitment.pk, [])
+        commitment.proposal_list = proposals.get(commitment.pk, [])
+        commitment.pending_count = sum(1 for p in commitment.proposal_list if p.is_pending)
+        for indicator in commitment.indicators.all():
+            targets = {t.year: t for t in indicator.targets.all()}
+            for target in targets.values():
+                target.indicator = indicator
+            indicator.target_row = [(year, targets.get(year)) for year in cpom.years]
+    versions = list(cpom.versions.select_related("opened_by", "signed_by").order_by("number"))
+    can_manage = permissions.can_manage_cpom(user, cpom)
+    context = {
+        "cpom": cpom,
+        "commitments": commitments,
+        "general_thread": threads.get(None, []),
+        "versions": version_diffs(versions),
+        "open_version": next((v for v in versions if not v.is_signed), None),
+        "history": cpom_history(cpom, limit=HISTORY_ON_PAGE),
+        "steps": [(step, step.label, i) for i, step in enumerate(STATUS_STEPS)],
+        "step_index": STATUS_STEPS.index(cpom.status),
+        "status_badge": STATUS_BADGES[cpom.status],
+        "can_manage": can_manage,
+        "can_edit": permissions.can_edit_cpom_content(user, cpom),
+        "can_delete": permissions.can_delete_cpom(user, cpom),
+        "can_comment": permissions.can_comment(user, cpom),
+        "can_propose": permissions.can_propose_change(user, cpom),
+        "is_director": permissions.is_director_of(user, cpom),
+        "signature_problems": services.signature_problems(cpom, commitments) if can_manage and cpom.is_editable else [],
+        "comment_form": CommentForm(),
+        "today": timezone.localdate(),
+        "nav": "cpoms",
+        "title": str(cpom),
+        "breadcrumb_data": _cpom_crumbs(cpom),
+    }
+    return render(request, "cooperations/cpom_detail.html", context)
+
+
+@login_required
+def cpom_history_view(request, pk):
+    cpom = _visible_cpom(request, pk)
+    title = _("Historique des modifications")
+    return render(
+        request,
+        "cooperations/cpom_history.html",
+        {
+            "cpom": cpom,
+            "history": cpom_history(cpom),
+            "nav": "cpoms",
+            "title": title,
+            "breadcrumb_data": _cpom_crumbs(cpom, title),
+        },
+    )
+
+
+@login_required
+@require_POST
+def cpom_transition(request, pk):
+    cpom = _visible_cpom(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Action inconnue."))
+        return redirect(cpom)
+    action, data, user = form.cleaned_data["action"], form.cleaned_data, request.user
+    if action == "return":
+        permissions.require(permissions.can_manage_cpom(user, cpom) or permissions.is_director_of(user, cpom))
+    else:
+        permissions.require(permissions.can_manage_cpom(user, cpom))
+    try:
+        if action == "share":
+            services.share_with_director(cpom, user, data["message"])
+            messages.success(request, _("Le CPOM est partagé avec l’établissement pour concertation."))
+        elif action == "return":
+            services.return_to_ars(cpom, user, data["message"])
+            messages.success(request, _("Le tour de concertation est clos : l’ARS a la main."))
+        elif action == "ready":
+            services.mark_ready_to_sign(cpom, user)
+            messages.success(request, _("Le CPOM est prêt à signer : son contenu est figé."))
+        elif action == "back":
+            services.back_to_drafting(cpom, user)
+            messages.success(request, _("Le CPOM est de nouveau en préparation."))
+        elif action == "sign":
+            if not data["signed_on"]:
+                raise ValidationError(_("Indiquez la date de signature."))
+            if data["signed_on"] > timezone.localdate():
+                raise ValidationError(_("La date de signature ne peut être dans le futur."))
+            services.sign(cpom, user, data["signed_on"])
+            messages.success(request, _("Signature enregistrée : le contenu du CPOM est figé."))
+        elif action == "amend":
+            version = services.open_amendment(cpom, user, data["reason"])
+            messages.success(
+                request,
+                _("%(label)s ouvert : modifiez les engagements puis faites-le signer.") % {"label": version.label},
+            )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(cpom)
+
+
+# --- The commitment page ---------------------------------------------------------------------
+
+
+def _editable_cpom_or_redirect(request, cpom):
+    """A negotiator on a frozen CPOM is told why and sent back; anyone else
+    who may not edit gets a 403."""
+    if permissions.can_edit_cpom_content(request.user, cpom):
+        return None
+    if permissions.can_manage_cpom(request.user, cpom):
+        messages.error(request, str(FrozenCpomError()))
+        return redirect(cpom)
+    raise PermissionDenied
+
+
+def _commitment_page(request, cpom, commitment):
+    user = request.user
+    data = request.POST or None
+    form = CommitmentForm(data, instance=commitment, user=user, cpom=cpom)
+    partners = PartnerFormSet(data, instance=commitment, prefix="partenaires", cpom=cpom, user=user)
+    indicators = IndicatorFormSet(data, instance=commitment, prefix="indicateurs", years=cpom.years)
+    if not commitment.pk:
+        indicators.extra = 1  # a new commitment starts with one indicator row
+    newer = None
+    if request.method == "POST":
+        if form.is_valid() and partners.is_valid() and indicators.is_valid():
+            try:
+                saved = services.save_commitment(
+                    cpom, user, form, partners, indicators, expected_version=form.cleaned_data.get("version")
+                )
+            except StaleVersionError as error:
+                newer = error.current
+                messages.error(
+                    request,
+                    _("Un autre utilisateur a enregistré cet engagement depuis que vous l’avez ouvert. "
+                      "Rien n’a été écrasé : comparez avec sa version ci-dessous, puis enregistrez de nouveau."),
+                )  # fmt: skip
+                form.data = form.data.copy()
+                form.data["version"] = newer.version
+            except FrozenCpomError as error:
+                messages.error(request, str(error))
+                return redirect(cpom)
+            else:
+                messages.success(request, _("Engagement « %(title)s » enregistré.") % {"title": saved.title})
+                return redirect(saved.get_absolute_url())
+        else:
+            messages.error(request, _("Le formulaire contient des erreurs : rien n’a été enregistré."))
+    title = _("Modifier l’engagement") if commitment.pk else _("Nouvel engagement")
+    if newer is not None:
+        newer = commitments_with_content_for(newer)
+    return render(
+        request,
+        "cooperations/commitment_form.html",
+        {
+            "cpom": cpom,
+            "commitment": commitment,
+            "form": form,
+            "partners": partners,
+            "indicators": indicators,
+            "newer": newer,
+            "prefill": template_prefill(),
+            "vehicle_rule": VEHICLE_RULE,
+            "nav": "cpoms",
+            "title": title,
+            "breadcrumb_data": _cpom_crumbs(cpom, title),
+        },
+    )
+
+
+def commitments_with_content_for(commitment):
+    return next(c for c in commitments_with_content(commitment.cpom) if c.pk == commitment.pk)
+
+
+@login_required
+def commitment_create(request, pk):
+    cpom = _visible_cpom(request, pk)
+    refused = _editable_cpom_or_redirect(request, cpom)
+    if refused:
+        return refused
+    return _commitment_page(request, cpom, Commitment(cpom=cpom))
+
+
+def _visible_commitment(request, pk):
+    commitment = get_object_or_404(Commitment.objects.visible_to(request.user).select_related("cpom"), pk=pk)
+    return commitment.cpom, commitment
+
+
+@login_required
+def commitment_update(request, pk):
+    cpom, commitment = _visible_commitment(request, pk)
+    refused = _editable_cpom_or_redirect(request, cpom)
+    if refused:
+        return refused
+    return _commitment_page(request, cpom, commitment)
+
+
+@login_required
+@require_POST
+def commitment_delete(request, pk):
+    cpom, commitment = _visible_commitment(request, pk)
+    refused = _editable_cpom_or_redirect(request, cpom)
+    if refused:
+        return refused
+    services.delete_commitment(commitment, request.user)
+    messages.success(request, _("Engagement « %(title)s » supprimé.") % {"title": commitment.title})
+    return redirect(cpom)
+
+
+@login_required
+@require_POST
+def commitment_move(request, pk):
+    cpom, commitment = _visible_commitment(request, pk)
+    refused = _editable_cpom_or_redirect(request, cpom)
+    if refused:
+        return refused
+    step = -1 if request.POST.get("direction") == "up" else 1
+    services.move_commitment(commitment, request.user, step)
+    return redirect(commitment.get_absolute_url())
+
+
+# --- Concertation ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def cpom_comment(request, pk):
+    cpom = _visible_cpom(request, pk)
+    permissions.require(permissions.can_comment(request.user, cpom))
+    commitment = None
+    if request.POST.get("commitment"):
+        commitment = get_object_or_404(cpom.commitments, pk=request.POST["commitment"])
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.add_comment(cpom, request.user, form.cleaned_data["body"], commitment)
+        messages.success(request, _("Message ajouté."))
+    else:
+        messages.error(request, _("Le message est vide ou trop long : rien n’a été enregistré."))
+    anchor = f"#engagement-{commitment.pk}" if commitment else "#concertation"
+    return redirect(cpom.get_absolute_url() + anchor)
+
+
+@login_required
+def proposal_create(request, pk):
+    cpom, commitment = _visible_commitment(request, pk)
+    permissions.require(permissions.can_propose_change(request.user, cpom))
+    commitment = Commitment.objects.prefetch_related(
+        Prefetch("indicators", queryset=commitment.indicators.order_by("position", "pk"))
+    ).get(pk=commitment.pk)
+    commitment.cpom = cpom
+    targets = services.proposal_targets(commitment)
+    form = ProposalForm(request.POST or None, targets=targets)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.propose_change(
+                    commitment, request.user, data["target"], data["proposed_value"], data["reason"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Proposition transmise à l’ARS."))
+                return redirect(commitment.get_absolute_url())
+        messages.error(request, _("Le formulaire contient des erreurs : rien n’a été enregistré."))
+    title = _("Proposer une modification")
+    return render(
+        request,
+        "cooperations/proposal_form.html",
+        {
+            "cpom": cpom,
+            "commitment": commitment,
+            "form": form,
+            "nav": "cpoms",
+            "title": title,
+            "breadcrumb_data": _cpom_crumbs(cpom, title),
+        },
+    )
+
+
+@login_required
+@require_POST
+def proposal_decide(request, pk):
+    proposal = get_object_or_404(
+        ChangeProposal.objects.filter(commitment__in=Commitment.objects.visible_to(request.user)).select_related(
+            "commitment__cpom"
+        ),
+        pk=pk,
+    )
+    cpom = proposal.commitment.cpom
+    permissions.require(permissions.can_manage_cpom(request.user, cpom))
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        services.decide_proposal(
+            proposal, request.user, form.cleaned_data["decision"] == "accept", form.cleaned_data["note"]
+        )
+    except (ValidationError, FrozenCpomError) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Réponse enregistrée."))
+    return redirect(proposal.commitment.get_absolute_url())
