@@ -237,6 +237,8 @@ def sign(cpom, user, signed_on) -> Cpom:
     version.save()
     if current.signed_on is None:
         current.signed_on = signed_on
+    # A signed contract is the establishment's to read, shared or not before.
+    current.shared_with_director = True
     current.save()
     return current
 

@@ -10,13 +10,14 @@ from .filters import EstablishmentFilter, StructureFilter
 from .forms import CooperationStructureForm, MembershipFormSet
 from .models import (
     CooperationStructure,
+    Cpom,
     Establishment,
     LegalEntity,
     MemberRole,
     Membership,
     StructureKind,
 )
-from .permissions import can_create_ght, can_create_structure, can_edit_structure, require
+from .permissions import can_create_cpom, can_create_ght, can_create_structure, can_edit_structure, require
 from .services import save_structure
 from .tables import EstablishmentTable, StructureTable
 
@@ -52,6 +53,7 @@ def home(request):
         context["structures"] = (
             CooperationStructure.objects.visible_to(user).annotate(member_count=Count("memberships")).order_by("kind")
         )
+        context["cpoms"] = Cpom.objects.visible_to(user).order_by("-first_year")
         return render(request, "cooperations/home_director.html", context)
     establishments = Establishment.objects.visible_to(user)
     structures = CooperationStructure.objects.visible_to(user)
@@ -113,6 +115,27 @@ def _links_context(user, entity, establishment=None):
     return {"links": links, "visible_entity_ids": visible}
 
 
+def compare_cpoms(register_cpoms, app_cpoms, register_loaded):
+    """Pair the CPOMs the FINESS+ register lists with those of the
+    application: a register CPOM matches the application's CPOM whose period
+    holds its effective year. What stays unpaired on either side is shown."""
+    unmatched_register, matched = [], set()
+    for engagement in register_cpoms:
+        year = engagement.effective_date.year if engagement.effective_date else None
+        pair = next((c for c in app_cpoms if year and c.first_year <= year <= c.last_year), None)
+        engagement.app_cpom = pair
+        if pair is None:
+            unmatched_register.append(engagement)
+        else:
+            matched.add(pair.pk)
+    signed_unlisted = [c for c in app_cpoms if c.has_been_signed and c.pk not in matched] if register_loaded else []
+    return {
+        "register_cpoms": register_cpoms,
+        "unmatched_register": unmatched_register,
+        "signed_unlisted": signed_unlisted,
+    }
+
+
 @login_required
 def legal_entity_detail(request, finess):
     entity = get_object_or_404(
@@ -130,7 +153,12 @@ def legal_entity_detail(request, finess):
     context.update(_links_context(request.user, entity))
     engagements = list(entity.register_engagements.select_related("establishment").order_by("-effective_date"))
     context["register_engagements"] = engagements
-    context["register_cpoms"] = [e for e in engagements if e.is_cpom]
+    app_cpoms = list(Cpom.objects.visible_to(request.user).filter(legal_entity=entity).order_by("-first_year"))
+    context["app_cpoms"] = app_cpoms
+    context.update(compare_cpoms([e for e in engagements if e.is_cpom], app_cpoms, register_loaded=bool(engagements)))
+    context["can_create_cpom"] = can_create_cpom(request.user) and (
+        request.user.is_admin or entity.region_id == request.user.region_id
+    )
     return render(request, "cooperations/legal_entity_detail.html", context)
 
 

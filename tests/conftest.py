@@ -30,13 +30,16 @@ def world(db):
 
 
 def load_reference_lists():
-    """Régions, départements, categories and statuses: the data migration
+    """Régions, départements, categories, statuses and the indicator library: the data migration
     loads them, but a transactional test (browser, worker) flushes them;
     pytest-django runs those tests last, each reloading what it needs."""
     from cooperations import reference_data
     from cooperations.models import Category, Department, LegalStatus, Region
+    from indicators.library import load_library
+    from indicators.models import IndicatorTemplate
 
     reference_data.load_reference_lists(Region, Department, Category, LegalStatus)
+    load_library(IndicatorTemplate)
 
 
 def build_world():

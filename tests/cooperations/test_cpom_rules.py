@@ -67,8 +67,10 @@ def test_complete_cpom_signs_and_keeps_what_was_signed(cpom, world):
     indicator_with_targets(commitment, label="Patients adressés")
     with pytest.raises(services.TransitionError):
         services.sign(cpom, nego, SIGNED_ON)  # not yet "à signer"
+    assert not Cpom.objects.visible_to(world["users"]["director"]).filter(pk=cpom.pk).exists()
     signed = _signed(cpom, nego)
     assert signed.status == CpomStatus.SIGNED and signed.signed_on == SIGNED_ON
+    assert Cpom.objects.visible_to(world["users"]["director"]).filter(pk=cpom.pk).exists()
     version = signed.versions.get(number=0)
     assert version.signed_by == nego
     assert version.content["commitments"][0]["fields"]["Intitulé"] == "Filière AVC"
