@@ -79,8 +79,8 @@ class CpomTable(tables.Table):
     class Meta:
         model = Cpom
         fields = [
-            "entity", "finess", "department", "ght_name", "period", "reference", "status",
-            "version_label", "commitment_count", "signed_on",
+            "entity", "period", "status", "version_label", "commitment_count", "signed_on",
+            "ght_name", "department", "finess", "reference",
         ]  # fmt: skip
         order_by = ("entity",)
         per_page = 25

@@ -312,3 +312,33 @@ def test_commitment_page_query_count_does_not_grow(client, world):
         CommitmentPartner.objects.create(commitment=commitment, legal_entity=entity)
     assert _queries(client, url) == before
     assert TargetValue.objects.filter(indicator__commitment=commitment).count() == 45
+
+
+def test_entity_page_pairs_register_and_application_cpoms(client, world):
+    from cooperations.models import RegisterEngagement
+
+    entity = world["entities"]["b"]
+    RegisterEngagement.objects.create(
+        register_id="900001", legal_entity=entity, kind="CTR", subtype="CPM", effective_date=datetime.date(2026, 3, 1)
+    )
+    RegisterEngagement.objects.create(
+        register_id="900002", legal_entity=entity, kind="CTR", subtype="CPM", effective_date=datetime.date(2019, 1, 1)
+    )
+    _login(client, world, "negotiator")
+    response = client.get(entity.get_absolute_url())
+    assert [e.register_id for e in response.context["unmatched_register"]] == ["900002"]
+    assert response.context["signed_unlisted"] == []
+    page = response.content.decode()
+    assert "CPOM 2026–2030 dans l’application" in page
+    assert "n° 900002" in page
+
+
+def test_entity_page_flags_a_signed_cpom_missing_from_the_register(client, world):
+    from cooperations.models import RegisterEngagement
+
+    entity = world["entities"]["b"]
+    RegisterEngagement.objects.create(register_id="900003", legal_entity=entity, kind="ASE", subtype="ASE")
+    _login(client, world, "negotiator")
+    response = client.get(entity.get_absolute_url())
+    assert [c.pk for c in response.context["signed_unlisted"]] == [world["cpom_b_signed"].pk]
+    assert "Signé dans l’application mais absent du répertoire FINESS+" in response.content.decode()
