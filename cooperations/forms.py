@@ -31,6 +31,19 @@ class DsfrFormMixin:
             dsfr_input_class_attr(visible)
 
 
+class PlainDeleteMixin:
+    """A formset whose rows' « supprimer » box reads ``delete_label`` and
+    carries no « (optionnel) » mark."""
+
+    delete_label = _("Supprimer")
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = self.delete_label
+            form.fields["DELETE"].template_name = "cooperations/_plain_checkbox.html"
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DateInput, DsfrFormMixin
+from .forms import DateInput, DsfrFormMixin, PlainDeleteMixin
 from .models import (
     CPOM_MAX_YEARS,
     Commitment,
@@ -218,7 +218,9 @@ class PartnerForm(DsfrFormMixin, forms.ModelForm):
         return data
 
 
-class BasePartnerFormSet(forms.BaseInlineFormSet):
+class BasePartnerFormSet(PlainDeleteMixin, forms.BaseInlineFormSet):
+    delete_label = _("Retirer ce partenaire")
+
     def __init__(self, *args, cpom, user, **kwargs):
         self.cpom = cpom
         self.entities = _entity_choices(cpom.region_id).order_by("name")
@@ -243,12 +245,6 @@ class BasePartnerFormSet(forms.BaseInlineFormSet):
             cpom=self.cpom, entities=self.entities, structures=self.structures, choices=self._shared_choices()
         )
         return kwargs
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].label = _("Retirer ce partenaire")
-            form.fields["DELETE"].template_name = "cooperations/_plain_checkbox.html"
 
     def clean(self):
         super().clean()

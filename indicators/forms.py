@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cooperations.forms import DsfrFormMixin
+from cooperations.forms import DsfrFormMixin, PlainDeleteMixin
 from cooperations.models import Commitment
 
 from .models import Indicator, IndicatorKind, IndicatorTemplate, TargetValue
@@ -177,7 +177,9 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
             target.delete()
 
 
-class BaseIndicatorFormSet(forms.BaseInlineFormSet):
+class BaseIndicatorFormSet(PlainDeleteMixin, forms.BaseInlineFormSet):
+    delete_label = _("Supprimer cet indicateur et ses valeurs-cibles")
+
     def __init__(self, *args, years, **kwargs):
         self.years = years
         self.templates = [("", _("— Aucun : indicateur spécifique —"))] + [
@@ -190,12 +192,6 @@ class BaseIndicatorFormSet(forms.BaseInlineFormSet):
         kwargs = super().get_form_kwargs(index)
         kwargs.update(years=self.years, templates=self.templates)
         return kwargs
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].label = _("Supprimer cet indicateur et ses valeurs-cibles")
-            form.fields["DELETE"].template_name = "cooperations/_plain_checkbox.html"
 
 
 IndicatorFormSet = forms.inlineformset_factory(

@@ -130,3 +130,21 @@ def indicator_with_targets(commitment, values=None, **fields):
         value = (values or {}).get(year, 10 + offset)
         TargetValue.objects.create(indicator=indicator, year=year, value=value)
     return indicator
+
+
+def commitment_post_data(commitment, **overrides):
+    """What the commitment page posts for ``commitment``, no partner nor indicator rows."""
+    data = {
+        "title": commitment.title,
+        "action_kind": commitment.action_kind,
+        "theme": commitment.theme,
+        "objective": commitment.objective,
+        "status": commitment.status,
+        "version": commitment.version,
+        "partenaires-TOTAL_FORMS": "0",
+        "partenaires-INITIAL_FORMS": "0",
+        "indicateurs-TOTAL_FORMS": "0",
+        "indicateurs-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data

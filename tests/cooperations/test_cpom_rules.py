@@ -20,7 +20,7 @@ from cooperations.models import (
 from cooperations.versions import cpom_history, diff_snapshots, snapshot
 from indicators.forms import IndicatorFormSet
 from indicators.models import TargetValue
-from tests.factories import CommitmentFactory, cpom_for, indicator_with_targets
+from tests.factories import CommitmentFactory, commitment_post_data, cpom_for, indicator_with_targets
 
 SIGNED_ON = datetime.date(2026, 1, 15)
 
@@ -183,33 +183,18 @@ def _commitment_forms(cpom, user, commitment, data):
     return form, partners, indicators
 
 
-def _post_data(commitment, **overrides):
-    data = {
-        "title": commitment.title,
-        "action_kind": commitment.action_kind,
-        "theme": commitment.theme,
-        "objective": commitment.objective,
-        "status": commitment.status,
-        "version": commitment.version,
-        "partenaires-TOTAL_FORMS": "0",
-        "partenaires-INITIAL_FORMS": "0",
-        "indicateurs-TOTAL_FORMS": "0",
-        "indicateurs-INITIAL_FORMS": "0",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_second_save_on_a_stale_version_is_refused_with_the_newer_content(cpom, world):
     nego, admin = world["users"]["negotiator"], world["users"]["admin"]
     commitment = CommitmentFactory(cpom=cpom, title="Filière AVC")
     opened_by_both = commitment.version
-    first = _commitment_forms(cpom, nego, commitment, _post_data(commitment, title="Filière AVC et neurologie"))
+    first = _commitment_forms(
+        cpom, nego, commitment, commitment_post_data(commitment, title="Filière AVC et neurologie")
+    )
     assert all(f.is_valid() for f in first)
     services.save_commitment(cpom, nego, *first, expected_version=opened_by_both)
     stale = Commitment.objects.get(pk=commitment.pk)
     stale.version = opened_by_both
-    second = _commitment_forms(cpom, admin, stale, _post_data(stale, title="Filière AVC (autre)"))
+    second = _commitment_forms(cpom, admin, stale, commitment_post_data(stale, title="Filière AVC (autre)"))
     assert all(f.is_valid() for f in second)
     with pytest.raises(StaleVersionError) as error:
         services.save_commitment(cpom, admin, *second, expected_version=opened_by_both)
@@ -235,7 +220,7 @@ def test_vehicle_is_not_an_objective(objective, flagged):
 def test_vehicle_objective_needs_a_confirmation_then_saves(cpom, world):
     nego = world["users"]["negotiator"]
     commitment = Commitment(cpom=cpom)
-    data = _post_data(CommitmentFactory.build(cpom=cpom), objective="Créer un GCS d’imagerie", version="")
+    data = commitment_post_data(CommitmentFactory.build(cpom=cpom), objective="Créer un GCS d’imagerie", version="")
     form = CommitmentForm(data, instance=commitment, user=nego, cpom=cpom)
     assert not form.is_valid()
     assert "n’est pas un objectif en soi" in form.errors["objective"][0]

@@ -15,7 +15,7 @@ from cooperations import services
 from cooperations.models import ChangeProposal, Comment, Commitment, CommitmentPartner, Cpom, CpomStatus
 from indicators.models import TargetValue
 
-from ..factories import CommitmentFactory, LegalEntityFactory, department, indicator_with_targets
+from ..factories import CommitmentFactory, LegalEntityFactory, commitment_post_data, department, indicator_with_targets
 
 ROLES = ["admin", "negotiator", "observer", "negotiator_other", "director", "director_other"]
 
@@ -67,28 +67,11 @@ def test_post_rights_per_role(client, world, name, key, data, role, expected):
         assert _state() == before, "a refused POST changed something"
 
 
-def _commitment_post(commitment, **overrides):
-    data = {
-        "title": commitment.title,
-        "action_kind": commitment.action_kind,
-        "theme": commitment.theme,
-        "objective": commitment.objective,
-        "status": commitment.status,
-        "version": commitment.version,
-        "partenaires-TOTAL_FORMS": "0",
-        "partenaires-INITIAL_FORMS": "0",
-        "indicateurs-TOTAL_FORMS": "0",
-        "indicateurs-INITIAL_FORMS": "0",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_forged_post_on_a_signed_cpom_changes_nothing(client, world):
     _login(client, world, "negotiator")
     commitment = world["commitment_b"]
     url = reverse("cooperations:commitment_update", args=[commitment.pk])
-    response = client.post(url, _commitment_post(commitment, title="Modifié après signature"))
+    response = client.post(url, commitment_post_data(commitment, title="Modifié après signature"))
     assert response.status_code == 302
     assert Commitment.objects.get(pk=commitment.pk).title == "Blanchisserie commune"
     response = client.post(reverse("cooperations:commitment_delete", args=[commitment.pk]), follow=True)
@@ -96,7 +79,8 @@ def test_forged_post_on_a_signed_cpom_changes_nothing(client, world):
     assert "ouvrez un avenant" in response.content.decode()
     create = reverse("cooperations:commitment_create", args=[world["cpom_b_signed"].pk])
     client.post(
-        create, _commitment_post(Commitment(title="Nouveau", action_kind="filieres", theme="medicales", objective="x"))
+        create,
+        commitment_post_data(Commitment(title="Nouveau", action_kind="filieres", theme="medicales", objective="x")),
     )
     assert world["cpom_b_signed"].commitments.count() == 1
 
@@ -131,7 +115,7 @@ def test_negotiator_cannot_pick_an_entity_of_another_region(client, world):
 def test_commitment_page_saves_commitment_partners_indicators_and_targets(client, world):
     _login(client, world, "negotiator")
     cpom = world["cpom_a_draft"]
-    data = _commitment_post(
+    data = commitment_post_data(
         Commitment(
             title="Imagerie partagée", action_kind="equipements", theme="plateaux_techniques", objective="Un IRM commun"
         ),
@@ -164,7 +148,7 @@ def test_commitment_page_saves_commitment_partners_indicators_and_targets(client
 def test_wrong_target_keeps_what_was_typed_and_saves_nothing(client, world):
     _login(client, world, "negotiator")
     cpom = world["cpom_a_draft"]
-    data = _commitment_post(
+    data = commitment_post_data(
         Commitment(
             title="Imagerie partagée", action_kind="equipements", theme="plateaux_techniques", objective="Un IRM commun"
         ),
@@ -191,9 +175,9 @@ def test_stale_save_shows_the_newer_content(client, world):
     opened = commitment.version
     _login(client, world, "admin")
     url = reverse("cooperations:commitment_update", args=[commitment.pk])
-    assert client.post(url, _commitment_post(commitment, title="Titre de l’administratrice")).status_code == 302
+    assert client.post(url, commitment_post_data(commitment, title="Titre de l’administratrice")).status_code == 302
     _login(client, world, "negotiator")
-    response = client.post(url, _commitment_post(commitment, title="Titre du négociateur", version=opened))
+    response = client.post(url, commitment_post_data(commitment, title="Titre du négociateur", version=opened))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Rien n’a été écrasé" in page
@@ -204,7 +188,7 @@ def test_stale_save_shows_the_newer_content(client, world):
 def test_vehicle_warning_then_confirmation(client, world):
     _login(client, world, "negotiator")
     cpom = world["cpom_a_draft"]
-    data = _commitment_post(
+    data = commitment_post_data(
         Commitment(
             title="GCS", action_kind="equipements", theme="plateaux_techniques", objective="Créer un GCS d’imagerie"
         )
