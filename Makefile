@@ -34,11 +34,12 @@ test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
-## Import benchmarks: ROWS SAE lines and SITES FINESS+ sites, each imported twice (figures only).
+## Benchmarks (figures only): ROWS SAE lines and SITES FINESS+ sites imported twice; CPOM pages over CPOMS CPOMs.
 ROWS ?= 100000
 SITES ?= 100000
+CPOMS ?= 500
 bench: setup
-	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES)'
+	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS)'
 
 lint: setup
 	$(VENV)/bin/ruff check --fix .

@@ -187,62 +187,101 @@ class CommitmentForm(DsfrFormMixin, forms.ModelForm):
         return data
 
 
+ENTITY_LIST_ID = "entites-de-la-region"
+_FINESS_IN_TEXT = re.compile(r"\b(\d[0-9AB]\d{7})\b", re.IGNORECASE)
+
+
+def entity_option(entity):
+    return f"{entity.name} — {entity.finess}"
+
+
 class PartnerForm(DsfrFormMixin, forms.ModelForm):
+    """A partner row. The establishment is typed (FINESS or name, with the
+    région's entities offered by one datalist for the whole page) rather
+    than picked in a select repeated on every row."""
+
+    entity = forms.CharField(
+        label=_("Établissement du répertoire"),
+        required=False,
+        max_length=300,
+        help_text=_("Tapez le nom ou le FINESS de l’entité juridique, puis choisissez-la."),
+        widget=forms.TextInput(attrs={"list": ENTITY_LIST_ID, "autocomplete": "off"}),
+    )
+
     class Meta:
         model = CommitmentPartner
-        fields = ["legal_entity", "structure", "external_name", "external_kind"]
+        fields = ["entity", "structure", "external_name", "external_kind"]
         help_texts = {"external_name": _("Médecins de ville, service médico-social, collectivité…")}
 
-    def __init__(self, *args, cpom, entities, structures, choices, **kwargs):
+    def __init__(self, *args, cpom, entities, structures, structure_choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["legal_entity"].queryset = entities
+        self.entities = entities
         self.fields["structure"].queryset = structures
-        # Choices listed once for the whole formset, not once per row.
-        self.fields["legal_entity"].choices, self.fields["structure"].choices = choices
+        # Listed once for the whole formset, not once per row.
+        self.fields["structure"].choices = structure_choices
+        if self.instance.pk and self.instance.legal_entity_id:
+            self.initial["entity"] = entity_option(self.instance.legal_entity)
         for name, field in self.fields.items():
             if name != "DELETE":
                 field.template_name = "cooperations/_plain_field.html"
+
+    def clean_entity(self):
+        text = self.cleaned_data.get("entity", "").strip()
+        if not text:
+            return None
+        found = _FINESS_IN_TEXT.search(text)
+        entity = self.entities.filter(finess=found.group(1).upper()).first() if found else None
+        if entity is None:
+            raise forms.ValidationError(
+                _("« %(text)s » : aucune entité juridique de la région ne correspond. Choisissez-la dans la liste "
+                  "ou tapez son numéro FINESS ; hors de la région, nommez-la comme partenaire hors répertoire.")
+                % {"text": text}
+            )  # fmt: skip
+        return entity
 
     def clean(self):
         data = super().clean()
         if self.cleaned_data.get("DELETE"):
             return data
-        given = [bool(data.get("legal_entity")), bool(data.get("structure")), bool(data.get("external_name"))]
-        if sum(given) != 1:
+        given = [bool(data.get("entity")), bool(data.get("structure")), bool(data.get("external_name"))]
+        if sum(given) != 1 and not self.errors.get("entity"):
             raise forms.ValidationError(
                 _("Un partenaire est soit un établissement du répertoire, soit une structure, soit un partenaire "
                   "hors répertoire nommé en clair : renseignez un seul des trois.")
             )  # fmt: skip
         if data.get("external_kind") and not data.get("external_name"):
             self.add_error("external_kind", _("Le type ne s’applique qu’à un partenaire hors répertoire."))
+        self.instance.legal_entity = data.get("entity")
         return data
 
 
 class BasePartnerFormSet(PlainDeleteMixin, forms.BaseInlineFormSet):
     delete_label = _("Retirer ce partenaire")
+    entity_list_id = ENTITY_LIST_ID
 
     def __init__(self, *args, cpom, user, **kwargs):
         self.cpom = cpom
-        self.entities = _entity_choices(cpom.region_id).order_by("name")
+        self.entities = _entity_choices(cpom.region_id)
         self.structures = (
             CooperationStructure.objects.visible_to(user).filter(region_id=cpom.region_id).order_by("kind", "name")
         )
-        self.choices = None
+        self._structure_choices = None
+        kwargs.setdefault("queryset", CommitmentPartner.objects.select_related("legal_entity").order_by("pk"))
         super().__init__(*args, **kwargs)
 
-    def _shared_choices(self):
-        if self.choices is None:
-            blank = [("", "---------")]
-            self.choices = (
-                blank + [(e.pk, f"{e.name} — {e.finess}") for e in self.entities],
-                blank + [(s.pk, str(s)) for s in self.structures],
-            )
-        return self.choices
+    def entity_options(self):
+        """The région's entities, for the one datalist of the page."""
+        return [entity_option(e) for e in self.entities.order_by("name")]
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
+        if self._structure_choices is None:
+            self._structure_choices = [("", "---------")] + [(s.pk, str(s)) for s in self.structures]
         kwargs.update(
-            cpom=self.cpom, entities=self.entities, structures=self.structures, choices=self._shared_choices()
+            cpom=self.cpom,
+            entities=self.entities,
+            structures=self.structures,
+            structure_choices=self._structure_choices,
         )
         return kwargs
 
@@ -252,7 +291,7 @@ class BasePartnerFormSet(PlainDeleteMixin, forms.BaseInlineFormSet):
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
                 continue
-            key = (form.cleaned_data.get("legal_entity"), form.cleaned_data.get("structure"),
+            key = (form.cleaned_data.get("entity"), form.cleaned_data.get("structure"),
                    (form.cleaned_data.get("external_name") or "").lower())  # fmt: skip
             if key in seen and any(key):
                 raise forms.ValidationError(_("Le même partenaire figure deux fois."))

@@ -121,7 +121,7 @@ def test_commitment_page_saves_commitment_partners_indicators_and_targets(client
         ),
         **{
             "partenaires-TOTAL_FORMS": "2",
-            "partenaires-0-legal_entity": world["entities"]["b"].pk,
+            "partenaires-0-entity": f"CH Bravo — {world['entities']['b'].finess}",
             "partenaires-1-external_name": "Cabinet de radiologie libéral",
             "partenaires-1-external_kind": "ville",
             "indicateurs-TOTAL_FORMS": "1",
@@ -326,3 +326,18 @@ def test_entity_page_flags_a_signed_cpom_missing_from_the_register(client, world
     response = client.get(entity.get_absolute_url())
     assert [c.pk for c in response.context["signed_unlisted"]] == [world["cpom_b_signed"].pk]
     assert "Signé dans l’application mais absent du répertoire FINESS+" in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["CH Inconnu", "entity_c"])
+def test_partner_outside_the_region_or_unknown_is_refused(client, world, typed):
+    _login(client, world, "negotiator")
+    cpom = world["cpom_a_draft"]
+    if typed == "entity_c":
+        typed = f"CH Charlie — {world['entities']['c'].finess}"  # Hauts-de-France
+    data = commitment_post_data(
+        Commitment(title="Imagerie", action_kind="equipements", theme="plateaux_techniques", objective="Un IRM commun"),
+        **{"partenaires-TOTAL_FORMS": "1", "partenaires-0-entity": typed},
+    )
+    response = client.post(reverse("cooperations:commitment_create", args=[cpom.pk]), data)
+    assert "aucune entité juridique de la région ne correspond" in response.content.decode()
+    assert not cpom.commitments.exists()
