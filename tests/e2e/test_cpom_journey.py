@@ -17,12 +17,15 @@ def _fill_targets(page, row, values):
         field.fill(value)
 
 
-def _commitment(page, title, kind, theme, objective, indicators):
+def _commitment(page, title, kind, theme, objective, indicators, partners=()):
     page.get_by_role("link", name="Ajouter un engagement").click()
     page.get_by_label("Intitulé").fill(title)
     page.get_by_label("Type d’action").select_option(label=kind)
     page.get_by_label("Thème").select_option(label=theme)
     page.get_by_label("Objectif").fill(objective)
+    for row, partner in enumerate(partners):
+        page.get_by_role("button", name="Ajouter un partenaire").click()
+        page.locator(f"[name='partenaires-{row}-entity']").fill(partner)
     for row, (template, targets) in enumerate(indicators):
         if row:
             page.get_by_role("button", name="Ajouter un indicateur").click()
@@ -66,7 +69,9 @@ def test_negotiator_signs_a_cpom_then_an_amendment_and_the_director_reads_it(pag
             ("Nombre de patients adressés dans le cadre des filières", ["100", "120", "140", "160", "180"]),
             ("Taux de fuite des séjours du territoire", ["30", "29", "28", "27", "26"]),
         ],
+        partners=[f"CH Alpha — {e2e_world['entities']['a'].finess}"],
     )
+    expect(page.get_by_test_id("commitment").first).to_contain_text("CH Alpha")
     _commitment(
         page,
         "Blanchisserie commune",
