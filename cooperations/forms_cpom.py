@@ -181,8 +181,8 @@ class CommitmentForm(DsfrFormMixin, forms.ModelForm):
             self.vehicle_warning = words
             self.add_error(
                 "objective",
-                _("« %(words)s » : le support juridique n’est pas un objectif en soi. %(rule)s "
-                  "Reformulez l’objectif, ou confirmez-le ci-dessous.") % {"words": words, "rule": VEHICLE_RULE},
+                _("« %(words)s » : le support juridique n’est pas un objectif en soi (règle du volet 3 citée "
+                  "ci-dessus). Reformulez l’objectif, ou confirmez-le.") % {"words": words},
             )  # fmt: skip
         return data
 

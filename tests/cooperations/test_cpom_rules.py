@@ -224,7 +224,8 @@ def test_vehicle_objective_needs_a_confirmation_then_saves(cpom, world):
     form = CommitmentForm(data, instance=commitment, user=nego, cpom=cpom)
     assert not form.is_valid()
     assert "n’est pas un objectif en soi" in form.errors["objective"][0]
-    assert "créer un GCS" in form.errors["objective"][0]
+    assert "« Créer un GCS »" in form.errors["objective"][0]
+    assert form.vehicle_warning == "Créer un GCS"
     data["confirm_vehicle_rule"] = "on"
     forms = _commitment_forms(cpom, nego, Commitment(cpom=cpom), data)
     assert all(f.is_valid() for f in forms)
