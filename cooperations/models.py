@@ -976,3 +976,39 @@ class ChangeProposal(models.Model):
     @property
     def is_pending(self):
         return self.status == ProposalStatus.PENDING
+
+
+def annex_upload_to(instance, filename):
+    return f"annexes/{instance.cpom_id}/{filename}"
+
+
+class AnnexFile(models.Model):
+    """A generated PDF annex: which version of which CPOM, when, by whom, and
+    the SHA-256 of its bytes. The annex of a signed version is generated
+    once and served again byte for byte."""
+
+    cpom = models.ForeignKey(Cpom, on_delete=models.CASCADE, related_name="annex_files", verbose_name=_("CPOM"))
+    version = models.ForeignKey(
+        CpomVersion, on_delete=models.CASCADE, related_name="annex_files", verbose_name=_("version")
+    )
+    version_signed = models.BooleanField(_("version signée"), default=False)
+    file = models.FileField(_("fichier PDF"), upload_to=annex_upload_to)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    created_at = models.DateTimeField(_("généré le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("par")
+    )
+
+    class Meta:
+        verbose_name = _("annexe PDF générée")
+        verbose_name_plural = _("annexes PDF générées")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version"], condition=Q(version_signed=True), name="one_stored_annex_per_signed_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.cpom} — {self.version.label} ({self.sha256[:12]})"

@@ -82,3 +82,11 @@ def can_propose_change(user, cpom) -> bool:
 
 def can_decide_proposal(user, cpom) -> bool:
     return can_edit_cpom_content(user, cpom)
+
+
+def can_export_annex(user, cpom) -> bool:
+    """The ARS exports the annex: admins, and the négociateurs and observers
+    of the CPOM's région."""
+    if not user.is_authenticated:
+        return False
+    return user.is_admin or (user.is_regional and cpom.region_id == user.region_id)

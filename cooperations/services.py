@@ -22,7 +22,8 @@ from .models import (
     ProposalStatus,
     StaleVersionError,
 )
-from .versions import snapshot
+from .rules import VEHICLE_RULE, vehicle_as_objective
+from .versions import snapshot, target_model
 
 
 @transaction.atomic
@@ -87,9 +88,10 @@ def update_cpom(cpom, user, expected_version, *, first_year, last_year, referenc
     if current.has_been_signed and (first_year, last_year) != (current.first_year, current.last_year):
         raise ValidationError(_("La période d’un CPOM signé ne change pas ; elle est celle du contrat initial."))
     outside = sorted(
-        current.commitments.filter(indicators__targets__isnull=False)
-        .exclude(indicators__targets__year__range=(first_year, last_year))
-        .values_list("indicators__targets__year", flat=True)
+        target_model()
+        .objects.filter(indicator__commitment__cpom=current)
+        .exclude(year__range=(first_year, last_year))
+        .values_list("year", flat=True)
         .distinct()
     )
     if outside:
@@ -369,11 +371,16 @@ def add_comment(cpom, user, body, commitment=None) -> Comment:
     )
 
 
+def _capitalized(text):
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
 def proposal_targets(commitment):
     """What the establishment may propose to change on a commitment: its text
     fields and dates, and each target value of its indicators."""
     choices = [
-        (f"field:{name}", Commitment._meta.get_field(name).verbose_name.capitalize()) for name in PROPOSABLE_FIELDS
+        (f"field:{name}", _capitalized(Commitment._meta.get_field(name).verbose_name)) for name in PROPOSABLE_FIELDS
     ]
     for indicator in commitment.indicators.all():
         for year in commitment.cpom.years:
@@ -427,6 +434,35 @@ def _parse_date(raw):
     raise ValidationError(_("« %(raw)s » n’est pas une date (jj/mm/aaaa).") % {"raw": raw})
 
 
+def _apply_proposal(proposal, user):
+    """Write an accepted proposal as an edit of the commitment would: the
+    same field rules, the vehicle rule, and a new version of the commitment
+    so that a page opened before is refused rather than silently reverting it."""
+    commitment = Commitment.objects.select_for_update().get(pk=proposal.commitment_id)
+    kind, _sep, rest = proposal.target.partition(":")
+    if kind == "field":
+        value = proposal.proposed_value
+        if rest in ("start_date", "deadline"):
+            value = _parse_date(value)
+        setattr(commitment, rest, value)
+        if rest in ("title", "objective") and vehicle_as_objective(value):
+            raise ValidationError(
+                _("La valeur proposée fait du support juridique un objectif (%(rule)s) : modifiez l’engagement "
+                  "vous-même si vous la maintenez.") % {"rule": VEHICLE_RULE}
+            )  # fmt: skip
+        commitment.full_clean(exclude=["cpom", "vehicle", "updated_by"])
+    else:
+        indicator_id, year = (int(x) for x in rest.split(":"))
+        indicator = commitment.indicators.filter(pk=indicator_id).first()
+        if indicator is None:
+            raise ValidationError(_("L’indicateur visé a été supprimé depuis : refusez la proposition en le disant."))
+        indicator.set_target(year, proposal.proposed_value, user)
+    commitment.version += 1
+    commitment.updated_by = user
+    commitment._history_user = user
+    commitment.save()
+
+
 @transaction.atomic
 def decide_proposal(proposal, user, accept: bool, note="") -> ChangeProposal:
     """Accept (apply the proposed value to the commitment) or reject, with a
@@ -441,21 +477,7 @@ def decide_proposal(proposal, user, accept: bool, note="") -> ChangeProposal:
     if not accept and not note.strip():
         raise ValidationError(_("Indiquez le motif du refus : l’établissement le lira."))
     if accept:
-        kind, _sep, rest = proposal.target.partition(":")
-        if kind == "field":
-            value = proposal.proposed_value
-            if rest in ("start_date", "deadline"):
-                value = _parse_date(value)
-            setattr(commitment, rest, value)
-            if commitment.start_date and commitment.deadline and commitment.deadline < commitment.start_date:
-                raise ValidationError(_("L’échéance doit suivre la date de début."))
-            commitment.version += 1
-            commitment.updated_by = user
-            commitment._history_user = user
-            commitment.save()
-        else:
-            indicator_id, year = (int(x) for x in rest.split(":"))
-            commitment.indicators.get(pk=indicator_id).set_target(year, proposal.proposed_value, user)
+        _apply_proposal(proposal, user)
     proposal.status = ProposalStatus.ACCEPTED if accept else ProposalStatus.REJECTED
     proposal.decided_by = user
     proposal.decided_at = timezone.now()

@@ -23,7 +23,7 @@ def _indicator_model():
     return Commitment._meta.get_field("indicators").related_model
 
 
-def _target_model():
+def target_model():
     return _indicator_model()._meta.get_field("targets").related_model
 
 
@@ -162,7 +162,13 @@ def version_diffs(versions):
 
 ACTIONS = {"+": _("création"), "~": _("modification"), "-": _("suppression")}
 SKIPPED_FIELDS = {"id", "history_id", "history_date", "history_change_reason", "history_type", "history_user",
-                  "history_user_id", "version", "updated_at", "created_at", "position", "template"}  # fmt: skip
+                  "history_user_id", "version", "updated_at", "created_at", "position", "template",
+                  "created_by", "region", "updated_by"}  # fmt: skip
+
+
+def _label(field):
+    name = str(field.verbose_name)
+    return name[:1].upper() + name[1:]
 
 
 def _tracked_fields(model):
@@ -208,7 +214,7 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
         ),
         "indicator": indicator_records,
         "target": list(
-            _target_model().history.filter(indicator_id__in=indicator_labels.keys()).select_related("history_user")
+            target_model().history.filter(indicator_id__in=indicator_labels.keys()).select_related("history_user")
         ),
     }
     names = {}
@@ -253,7 +259,7 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
                     for field in fields:
                         before, after = _display(previous, field, names), _display(record, field, names)
                         if before != after:
-                            changes.append((field.verbose_name.capitalize(), before, after))
+                            changes.append((_label(field), before, after))
                     if not changes:
                         previous = record
                         continue
@@ -261,7 +267,7 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
                     for field in fields:
                         after = _display(record, field, names)
                         if after and field.name not in ("cpom", "commitment", "indicator"):
-                            changes.append((field.verbose_name.capitalize(), "", after))
+                            changes.append((_label(field), "", after))
                 entries.append(
                     {
                         "when": record.history_date,

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,10 +21,10 @@ from django_tables2.export import TableExport
 from indicators.forms import IndicatorFormSet, template_prefill
 
 from . import permissions, services
+from .annex import annex_context, annex_filename, annex_pdf, pick_version
 from .filters import CpomFilter
 from .forms_cpom import (
     STATUS_STEPS,
-    VEHICLE_RULE,
     CommentForm,
     CommitmentForm,
     CpomForm,
@@ -37,12 +37,14 @@ from .models import (
     ChangeProposal,
     Commitment,
     Cpom,
+    CpomVersion,
     FrozenCpomError,
     LegalEntity,
     Membership,
     StaleVersionError,
     StructureKind,
 )
+from .rules import VEHICLE_RULE
 from .tables import STATUS_BADGES, CpomTable
 from .versions import commitments_with_content, cpom_history, version_diffs
 from .views import _crumbs, _filtered_table
@@ -230,6 +232,7 @@ def cpom_detail(request, pk):
         "can_comment": permissions.can_comment(user, cpom),
         "can_propose": permissions.can_propose_change(user, cpom),
         "is_director": permissions.is_director_of(user, cpom),
+        "can_export": permissions.can_export_annex(user, cpom),
         "signature_problems": services.signature_problems(cpom, commitments) if can_manage and cpom.is_editable else [],
         "comment_form": CommentForm(),
         "today": timezone.localdate(),
@@ -504,3 +507,37 @@ def proposal_decide(request, pk):
     else:
         messages.success(request, _("Réponse enregistrée."))
     return redirect(proposal.commitment.get_absolute_url())
+
+
+# --- The annex -------------------------------------------------------------------------------
+
+
+def _annex_version(request, cpom):
+    number = request.GET.get("version")
+    try:
+        return pick_version(cpom, int(number) if number not in (None, "") else None)
+    except (ValueError, CpomVersion.DoesNotExist):
+        raise Http404 from None
+
+
+@login_required
+def annex_preview(request, pk):
+    cpom = _visible_cpom(request, pk)
+    permissions.require(permissions.can_export_annex(request.user, cpom))
+    return render(request, "cooperations/annex.html", annex_context(cpom, _annex_version(request, cpom)))
+
+
+@login_required
+def annex_download(request, pk):
+    cpom = _visible_cpom(request, pk)
+    permissions.require(permissions.can_export_annex(request.user, cpom))
+    version = _annex_version(request, cpom)
+    annex = annex_pdf(cpom, version, request.user)
+    response = FileResponse(
+        annex.file.open("rb"),
+        as_attachment=True,
+        filename=annex_filename(cpom, version),
+        content_type="application/pdf",
+    )
+    response["X-Annex-SHA256"] = annex.sha256
+    return response

@@ -85,6 +85,7 @@ def format_value(value_type, number, text, unit=""):
     value_type = ValueType(value_type)
     if value_type in (ValueType.TEXT, ValueType.BOOLEAN, ValueType.SCALE):
         return text
+    number = number.normalize()  # 0.3100 stored, 0,31 shown
     decimals = 0 if number == number.to_integral_value() else None
     shown = number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
     if value_type == ValueType.PERCENTAGE:

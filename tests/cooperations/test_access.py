@@ -39,6 +39,9 @@ TABLE = [
     ("cooperations:commitment_update", lambda w: [w["commitment_a"].pk], [302, 200, 200, 403, 404, 403, 404]),
     ("cooperations:commitment_update", lambda w: [w["commitment_b"].pk], [302, 302, 302, 403, 404, 404, 404]),
     ("cooperations:commitment_update", lambda w: [w["commitment_c"].pk], [302, 200, 404, 404, 200, 404, 403]),
+    ("cooperations:annex_preview", lambda w: [w["cpom_a"].pk], [302, 200, 200, 200, 404, 403, 404]),
+    ("cooperations:annex_preview", lambda w: [w["cpom_c"].pk], [302, 200, 404, 404, 200, 404, 403]),
+    ("cooperations:annex_download", lambda w: [w["cpom_b_signed"].pk], [302, 200, 200, 200, 404, 404, 404]),
     ("cooperations:proposal_create", lambda w: [w["commitment_a"].pk], [302, 403, 403, 403, 404, 200, 404]),
     ("cooperations:proposal_create", lambda w: [w["commitment_c"].pk], [302, 403, 404, 404, 403, 404, 200]),
     # Reached by POST only: a GET changes nothing (the POST rights are in test_cpom_views.py).

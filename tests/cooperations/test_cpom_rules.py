@@ -292,3 +292,50 @@ def test_snapshot_reads_like_the_page(cpom, world):
     CommitmentPartner.objects.create(commitment=commitment, external_name="CPTS du Mantois", external_kind="ville")
     content = snapshot(cpom)
     assert content["commitments"][0]["fields"]["Partenaires"] == "CH Bravo ; CPTS du Mantois (Médecine de ville)"
+
+
+def test_accepted_target_proposal_makes_an_open_commitment_page_stale(world):
+    """An edit started before the ARS accepted a target must not silently revert it."""
+    nego, director = world["users"]["negotiator"], world["users"]["director"]
+    cpom, commitment, indicator = world["cpom_a"], world["commitment_a"], world["indicator_a"]
+    opened = Commitment.objects.get(pk=commitment.pk)
+    proposal = services.propose_change(commitment, director, f"target:{indicator.pk}:2026", "99")
+    services.decide_proposal(proposal, nego, accept=True)
+    forms = _commitment_forms(cpom, nego, opened, commitment_post_data(opened, title="Renommé"))
+    assert all(f.is_valid() for f in forms)
+    with pytest.raises(StaleVersionError):
+        services.save_commitment(cpom, nego, *forms, expected_version=opened.version)
+    assert indicator.targets.get(year=2026).value == 99
+
+
+def test_accepted_field_proposal_goes_through_the_field_and_vehicle_rules(world):
+    nego, director = world["users"]["negotiator"], world["users"]["director"]
+    commitment = world["commitment_a"]
+    too_long = services.propose_change(commitment, director, "field:title", "x" * 300)
+    with pytest.raises(ValidationError):
+        services.decide_proposal(too_long, nego, accept=True)
+    vehicle = services.propose_change(commitment, director, "field:objective", "Créer un GIE entre nous")
+    with pytest.raises(ValidationError) as error:
+        services.decide_proposal(vehicle, nego, accept=True)
+    assert "support juridique" in error.value.messages[0]
+    assert Commitment.objects.get(pk=commitment.pk).objective == commitment.objective
+
+
+def test_proposal_on_a_deleted_indicator_is_refused_clearly(world):
+    nego, director = world["users"]["negotiator"], world["users"]["director"]
+    indicator = world["indicator_a"]
+    proposal = services.propose_change(world["commitment_a"], director, f"target:{indicator.pk}:2027", "5")
+    indicator.delete()
+    with pytest.raises(ValidationError) as error:
+        services.decide_proposal(proposal, nego, accept=True)
+    assert "supprimé" in error.value.messages[0]
+    services.decide_proposal(proposal, nego, accept=False, note="Indicateur retiré")
+
+
+def test_shrinking_the_period_is_refused_while_targets_fall_outside(cpom, world):
+    nego = world["users"]["negotiator"]
+    indicator_with_targets(CommitmentFactory(cpom=cpom))
+    with pytest.raises(ValidationError) as error:
+        services.update_cpom(cpom, nego, cpom.version, first_year=2027, last_year=2030, reference="")
+    assert "2026" in error.value.messages[0]
+    assert Cpom.objects.get(pk=cpom.pk).first_year == 2026
