@@ -6,6 +6,9 @@ that the annex says what was signed even after an amendment; an open
 version is rendered from the current content."""
 
 import hashlib
+import tempfile
+import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import dsfr
@@ -14,8 +17,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 
-from .models import AnnexFile, CpomVersion
+from .models import AnnexArchive, AnnexFile, Cpom, CpomVersion
 from .versions import diff_snapshots, snapshot
 
 # Seed 000, Volet 3 « Coopérations territoriales »: the introduction the annex opens with.
@@ -101,8 +105,10 @@ def render_pdf(context) -> bytes:
 
 
 def annex_filename(cpom, version) -> str:
+    """E.g. annexe-volet3-780110011-ch-francois-quesnay-mantes-2021-2025-avenant-1.pdf"""
     suffix = "contrat-initial" if version.number == 0 else f"avenant-{version.number}"
-    return f"annexe-volet3-{cpom.legal_entity.finess}-{cpom.period.replace('–', '-')}-{suffix}.pdf"
+    name = slugify(cpom.legal_entity.name)[:60].strip("-")
+    return f"annexe-volet3-{cpom.legal_entity.finess}-{name}-{cpom.period.replace('–', '-')}-{suffix}.pdf"
 
 
 @transaction.atomic
@@ -126,3 +132,69 @@ def annex_pdf(cpom, version, user) -> AnnexFile:
     annex.file.save(annex_filename(cpom, version), ContentFile(data), save=False)
     annex.save()
     return annex
+
+
+# --- Archives: the annexes of a région or of a filtered list ---------------------------------
+
+ARCHIVE_TTL = timedelta(hours=24)
+
+
+def request_archive(user, cpoms, label, region=None) -> AnnexArchive:
+    """Record the request; the Celery task builds the archive once the
+    request is committed."""
+    from .tasks import build_annex_archive
+
+    archive = AnnexArchive.objects.create(
+        label=label,
+        region=region,
+        cpom_ids=[c.pk for c in cpoms],
+        created_by=user,
+        expires_at=timezone.now() + ARCHIVE_TTL,
+    )
+    transaction.on_commit(lambda: build_annex_archive.delay(archive.pk))
+    return archive
+
+
+def write_archive(cpom_ids, user, target, progress=None) -> int:
+    """Write one PDF per CPOM (its latest version) into the ZIP ``target``
+    (a path or a file object); returns the number of annexes."""
+    cpoms = {c.pk: c for c in Cpom.objects.filter(pk__in=cpom_ids).select_related("legal_entity", "region")}
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for done, pk in enumerate(cpom_ids, start=1):
+            cpom = cpoms.get(pk)
+            if cpom is not None:
+                version = pick_version(cpom)
+                annex = annex_pdf(cpom, version, user)
+                with annex.file.open("rb") as pdf:
+                    archive.writestr(annex_filename(cpom, version), pdf.read())
+            if progress:
+                progress(done)
+    return len(cpom_ids)
+
+
+def build_archive(archive_id) -> str:
+    """Build a requested archive; progress is written as it goes, outside
+    any long transaction, so that the page following it sees it."""
+    archive = AnnexArchive.objects.get(pk=archive_id)
+    if archive.status == AnnexArchive.Status.DONE:
+        return archive.status
+    AnnexArchive.objects.filter(pk=archive_id).update(status=AnnexArchive.Status.RUNNING, done=0)
+
+    def progress(done):
+        AnnexArchive.objects.filter(pk=archive_id).update(done=done)
+
+    try:
+        with tempfile.TemporaryFile() as handle:
+            write_archive(archive.cpom_ids, archive.created_by, handle, progress)
+            handle.seek(0)
+            data = handle.read()
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        archive.file.save(f"annexes-{slugify(archive.label)[:60]}-{stamp}.zip", ContentFile(data), save=False)
+        archive.sha256 = hashlib.sha256(data).hexdigest()
+        archive.status = AnnexArchive.Status.DONE
+        archive.done = archive.total
+        archive.save(update_fields=["file", "sha256", "status", "done"])
+    except Exception as error:  # the page must say the job failed, whatever the cause
+        AnnexArchive.objects.filter(pk=archive_id).update(status=AnnexArchive.Status.FAILED, error=str(error)[:2000])
+        raise
+    return AnnexArchive.Status.DONE

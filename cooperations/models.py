@@ -1012,3 +1012,51 @@ class AnnexFile(models.Model):
 
     def __str__(self):
         return f"{self.cpom} — {self.version.label} ({self.sha256[:12]})"
+
+
+class AnnexArchive(models.Model):
+    """A ZIP of the annexes of several CPOMs (a région, or a filtered list),
+    built by a Celery task and downloadable for a limited time."""
+
+    class Status(models.TextChoices):
+        PENDING = "en_attente", _("En attente")
+        RUNNING = "en_cours", _("En cours")
+        DONE = "termine", _("Terminé")
+        FAILED = "refuse", _("Échec")
+
+    label = models.CharField(_("contenu"), max_length=255)
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("région")
+    )
+    cpom_ids = models.JSONField(_("CPOM inclus"), default=list)
+    status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    done = models.PositiveIntegerField(_("annexes produites"), default=0)
+    file = models.FileField(_("archive"), upload_to="annexes/archives/", blank=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("par")
+    )
+    created_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("téléchargeable jusqu’au"))
+
+    class Meta:
+        verbose_name = _("archive d’annexes")
+        verbose_name_plural = _("archives d’annexes")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.label
+
+    def get_absolute_url(self):
+        return reverse("cooperations:annex_archive_detail", args=[self.pk])
+
+    @property
+    def total(self):
+        return len(self.cpom_ids)
+
+    @property
+    def progress(self):
+        if self.status == self.Status.DONE or not self.total:
+            return 100
+        return round(100 * self.done / self.total)

@@ -90,3 +90,14 @@ def can_export_annex(user, cpom) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_admin or (user.is_regional and cpom.region_id == user.region_id)
+
+
+def can_export_archive(user) -> bool:
+    """A whole région's annexes: admins and négociateurs."""
+    return user.is_authenticated and (user.is_admin or user.is_negotiator)
+
+
+def can_see_archive(user, archive) -> bool:
+    if not can_export_archive(user):
+        return False
+    return user.is_admin or archive.region_id == user.region_id

@@ -63,3 +63,11 @@ def progress_of(run: ImportRun) -> float:
     if run.status in (ImportRun.Status.DONE, ImportRun.Status.FAILED):
         return 1.0
     return float(cache.get(run.progress_key, 0.0))
+
+
+@shared_task(acks_late=True)
+def build_annex_archive(archive_id: int) -> str:
+    """Build a ZIP of CPOM annexes (see cooperations.annex.build_archive)."""
+    from .annex import build_archive
+
+    return build_archive(archive_id)

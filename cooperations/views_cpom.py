@@ -5,12 +5,13 @@ concertation and the history. Views parse and render; rules are in
 in ``permissions``."""
 
 from collections import defaultdict
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django_tables2.export import TableExport
 from indicators.forms import IndicatorFormSet, template_prefill
 
 from . import permissions, services
-from .annex import annex_context, annex_filename, annex_pdf, pick_version
+from .annex import annex_context, annex_filename, annex_pdf, pick_version, request_archive
 from .filters import CpomFilter
 from .forms_cpom import (
     STATUS_STEPS,
@@ -34,6 +35,7 @@ from .forms_cpom import (
     TransitionForm,
 )
 from .models import (
+    AnnexArchive,
     ChangeProposal,
     Commitment,
     Cpom,
@@ -101,6 +103,7 @@ def cpom_list(request):
             "table": table,
             "query": query,
             "can_create": permissions.can_create_cpom(request.user),
+            "can_archive": permissions.can_export_archive(request.user),
             "nav": "cpoms",
             "title": _("CPOM"),
             "breadcrumb_data": _crumbs(_("CPOM")),
@@ -541,3 +544,79 @@ def annex_download(request, pk):
     )
     response["X-Annex-SHA256"] = annex.sha256
     return response
+
+
+# --- Archives of annexes ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def annex_archive_create(request):
+    """The annexes of the CPOMs the list shows with its current filters."""
+    permissions.require(permissions.can_export_archive(request.user))
+    filterset = CpomFilter(request.POST, queryset=Cpom.objects.visible_to(request.user), user=request.user)
+    cpoms = list(filterset.qs.select_related("legal_entity").order_by("legal_entity__name", "first_year"))
+    if not cpoms:
+        messages.error(request, _("Aucun CPOM ne correspond à ces critères : aucune archive n’a été demandée."))
+        return redirect("cooperations:cpom_list")
+    user = request.user
+    region = None if user.is_admin else user.region
+    filtered = any(v for k, v in filterset.data.items() if k != "csrfmiddlewaretoken")
+    scope = region.name if region else _("toutes régions")
+    label = _("Annexes volet 3 — %(scope)s%(filtered)s (%(n)s CPOM)") % {
+        "scope": scope,
+        "filtered": _(", liste filtrée") if filtered else "",
+        "n": len(cpoms),
+    }
+    archive = request_archive(user, cpoms, label, region)
+    messages.success(request, _("Archive demandée : elle se construit, cette page suit son avancement."))
+    return redirect(archive)
+
+
+def _visible_archive(request, pk):
+    archive = get_object_or_404(AnnexArchive.objects.select_related("created_by", "region"), pk=pk)
+    if not permissions.can_export_archive(request.user):
+        raise PermissionDenied
+    if not permissions.can_see_archive(request.user, archive):
+        raise Http404
+    return archive
+
+
+@login_required
+def annex_archive_detail(request, pk):
+    archive = _visible_archive(request, pk)
+    title = _("Archive d’annexes")
+    return render(
+        request,
+        "cooperations/annex_archive.html",
+        {
+            "archive": archive,
+            "expired": archive.expires_at <= timezone.now(),
+            "nav": "cpoms",
+            "title": title,
+            "breadcrumb_data": _crumbs(title, (_("CPOM"), reverse("cooperations:cpom_list"))),
+        },
+    )
+
+
+@login_required
+def annex_archive_status(request, pk):
+    archive = _visible_archive(request, pk)
+    return JsonResponse(
+        {"status": archive.status, "progress": archive.progress, "done": archive.done, "total": archive.total}
+    )
+
+
+@login_required
+def annex_archive_download(request, pk):
+    archive = _visible_archive(request, pk)
+    if archive.status != AnnexArchive.Status.DONE:
+        raise Http404
+    if archive.expires_at <= timezone.now():
+        return render(
+            request,
+            "cooperations/annex_archive.html",
+            {"archive": archive, "expired": True, "nav": "cpoms", "title": _("Archive expirée")},
+            status=410,
+        )
+    return FileResponse(archive.file.open("rb"), as_attachment=True, filename=Path(archive.file.name).name)

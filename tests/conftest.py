@@ -121,7 +121,19 @@ def build_cpoms(users, entities):
     cpom_c = services.create_cpom(nego_hdf, entities["c"], 2026, 2030)
     commitment_c = CommitmentFactory(cpom=cpom_c, title="Imagerie partagée Charlie")
     services.share_with_director(cpom_c, nego_hdf)
+    from django.utils import timezone
+
+    from cooperations.models import AnnexArchive
+
+    archive = AnnexArchive.objects.create(
+        label="Annexes de test",
+        region=cpom_a.region,
+        cpom_ids=[cpom_a.pk, cpom_b.pk],
+        created_by=nego,
+        expires_at=timezone.now() + datetime.timedelta(hours=24),
+    )
     return {
+        "archive_idf": archive,
         "cpom_a": cpom_a,
         "commitment_a": commitment_a,
         "indicator_a": indicator_a,

@@ -32,3 +32,21 @@ def test_import_task_runs_and_saves(worker_queue, tmp_path):
         again = import_reference_file.apply_async(args=[str(path), "finess"], queue=worker_queue).get(timeout=60)
         assert again["counts"]["Établissements:unchanged"] == 1
         assert Establishment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_annex_archive_task_builds_the_zip(worker_queue):
+    from cooperations.models import AnnexArchive
+    from cooperations.tasks import build_annex_archive
+
+    from .conftest import build_world
+
+    load_reference_lists()
+    world = build_world()
+    archive = world["archive_idf"]
+    options = {"queue": worker_queue} if worker_queue else {}
+    assert build_annex_archive.apply_async(args=[archive.pk], **options).get(timeout=120) == "termine"
+    archive = AnnexArchive.objects.get(pk=archive.pk)
+    assert archive.done == 2 and archive.progress == 100 and len(archive.sha256) == 64
+    with archive.file.open("rb") as handle:
+        assert handle.read(2) == b"PK"

@@ -42,6 +42,11 @@ TABLE = [
     ("cooperations:annex_preview", lambda w: [w["cpom_a"].pk], [302, 200, 200, 200, 404, 403, 404]),
     ("cooperations:annex_preview", lambda w: [w["cpom_c"].pk], [302, 200, 404, 404, 200, 404, 403]),
     ("cooperations:annex_download", lambda w: [w["cpom_b_signed"].pk], [302, 200, 200, 200, 404, 404, 404]),
+    ("cooperations:annex_archive_detail", lambda w: [w["archive_idf"].pk], [302, 200, 200, 403, 404, 403, 403]),
+    ("cooperations:annex_archive_status", lambda w: [w["archive_idf"].pk], [302, 200, 200, 403, 404, 403, 403]),
+    # Not built yet: nothing to download, even for those who may.
+    ("cooperations:annex_archive_download", lambda w: [w["archive_idf"].pk], [302, 404, 404, 403, 404, 403, 403]),
+    ("cooperations:annex_archive_create", lambda w: [], [302, 405, 405, 405, 405, 405, 405]),
     ("cooperations:proposal_create", lambda w: [w["commitment_a"].pk], [302, 403, 403, 403, 404, 200, 404]),
     ("cooperations:proposal_create", lambda w: [w["commitment_c"].pk], [302, 403, 404, 404, 403, 404, 200]),
     # Reached by POST only: a GET changes nothing (the POST rights are in test_cpom_views.py).

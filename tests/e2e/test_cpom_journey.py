@@ -150,3 +150,28 @@ def test_concertation_director_proposes_negotiator_accepts(page, live_server, e2
     row = page.get_by_test_id("indicators").first.get_by_role("row").filter(has_text="Patients adressés")
     expect(row).to_contain_text("17 vacations")
     expect(page.get_by_test_id("history")).to_contain_text("Valeur-cible 2028 de « Patients adressés »")
+
+
+def test_admin_downloads_an_annex_and_the_region_archive(page, live_server, e2e_world, worker_queue, tmp_path):
+    """With REDIS_URL set, a real Celery worker builds the archive while the
+    page follows it; without, the task ran before the page opened."""
+    import zipfile
+
+    log_in(page, live_server, "admin_t")
+    page.goto(f"{live_server.url}{e2e_world['cpom_b_signed'].get_absolute_url()}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger l’annexe (PDF)").click()
+    pdf = tmp_path / download.value.suggested_filename
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF") and e2e_world["entities"]["b"].finess in pdf.name
+
+    page.goto(f"{live_server.url}/cpom/?region=11")
+    page.get_by_role("button", name="Annexes PDF de ces 3 CPOM (ZIP)").click()
+    expect(page.get_by_test_id("archive-status")).to_have_text("Terminé", timeout=90_000)
+    expect(page.get_by_test_id("archive-percent")).to_have_text("100 %")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger l’archive").click()
+    archive = tmp_path / "archive.zip"
+    download.value.save_as(archive)
+    with zipfile.ZipFile(archive) as zipped:
+        assert len(zipped.namelist()) == 3

@@ -1,9 +1,11 @@
-// Polls the import's state once a second and reloads the page when it ends.
+// Follows a background job (an import, an annex archive): polls its state once
+// a second, moves the bar, and reloads the page when the job ends.
 (function () {
-  const box = document.getElementById("import-progress");
+  const box = document.querySelector("[data-progress]");
   if (!box) return;
   const bar = box.querySelector("progress");
-  const percent = box.querySelector("[data-testid=import-percent]");
+  const percent = box.querySelector("[data-progress-percent]");
+  const final = (box.dataset.final || "termine refuse").split(" ");
   async function poll() {
     try {
       const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
@@ -11,7 +13,7 @@
         const state = await response.json();
         bar.value = state.progress;
         percent.textContent = state.progress + " %";
-        if (state.status !== box.dataset.status && (state.status === "termine" || state.status === "refuse")) {
+        if (state.status !== box.dataset.status && final.includes(state.status)) {
           window.location.reload();
           return;
         }
