@@ -560,8 +560,9 @@ def annex_archive_create(request):
         messages.error(request, _("Aucun CPOM ne correspond à ces critères : aucune archive n’a été demandée."))
         return redirect("cooperations:cpom_list")
     user = request.user
-    region = None if user.is_admin else user.region
-    filtered = any(v for k, v in filterset.data.items() if k != "csrfmiddlewaretoken")
+    chosen_region = filterset.form.cleaned_data.get("region") if "region" in filterset.form.cleaned_data else None
+    region = chosen_region if user.is_admin else user.region
+    filtered = any(v for k, v in filterset.data.items() if k not in ("csrfmiddlewaretoken", "region"))
     scope = region.name if region else _("toutes régions")
     label = _("Annexes volet 3 — %(scope)s%(filtered)s (%(n)s CPOM)") % {
         "scope": scope,

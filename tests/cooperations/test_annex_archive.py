@@ -81,3 +81,10 @@ def test_who_may_not_request_an_archive(client, world, role):
     client.force_login(world["users"][role])
     assert client.post(reverse("cooperations:annex_archive_create"), {}).status_code == 403
     assert AnnexArchive.objects.count() == 1
+
+
+def test_admin_archive_of_one_region_is_named_after_it(client, world, eager, django_capture_on_commit_callbacks):
+    client.force_login(world["users"]["admin"])
+    archive = _request(client, django_capture_on_commit_callbacks, {"region": "32"})
+    assert archive.label == "Annexes volet 3 — Hauts-de-France (1 CPOM)"
+    assert archive.region_id == "32" and archive.cpom_ids == [world["cpom_c"].pk]
