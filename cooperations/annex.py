@@ -198,3 +198,14 @@ def build_archive(archive_id) -> str:
         AnnexArchive.objects.filter(pk=archive_id).update(status=AnnexArchive.Status.FAILED, error=str(error)[:2000])
         raise
     return AnnexArchive.Status.DONE
+
+
+def purge_expired_archives(now=None) -> int:
+    """Delete the archives past their download time, files included."""
+    now = now or timezone.now()
+    expired = list(AnnexArchive.objects.filter(expires_at__lte=now))
+    for archive in expired:
+        if archive.file:
+            archive.file.delete(save=False)
+        archive.delete()
+    return len(expired)

@@ -71,3 +71,11 @@ def build_annex_archive(archive_id: int) -> str:
     from .annex import build_archive
 
     return build_archive(archive_id)
+
+
+@shared_task
+def purge_expired_archives() -> int:
+    """Hourly (Celery beat): drop the annex archives past their 24 hours."""
+    from .annex import purge_expired_archives as purge
+
+    return purge()

@@ -166,6 +166,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs, run by `celery -A cpom beat` (docker-compose's beat service).
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-annex-archives": {"task": "cooperations.tasks.purge_expired_archives", "schedule": 3600.0},
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -4,6 +4,7 @@ downloadable for 24 hours, for admins and négociateurs of the région."""
 
 import datetime
 import io
+import os
 import zipfile
 
 import pytest
@@ -88,3 +89,16 @@ def test_admin_archive_of_one_region_is_named_after_it(client, world, eager, dja
     archive = _request(client, django_capture_on_commit_callbacks, {"region": "32"})
     assert archive.label == "Annexes volet 3 — Hauts-de-France (1 CPOM)"
     assert archive.region_id == "32" and archive.cpom_ids == [world["cpom_c"].pk]
+
+
+def test_expired_archives_are_purged_with_their_file(client, world, eager, django_capture_on_commit_callbacks):
+    from cooperations.tasks import purge_expired_archives
+
+    client.force_login(world["users"]["negotiator"])
+    archive = _request(client, django_capture_on_commit_callbacks, {"status": "signe"})
+    path = archive.file.path
+    assert purge_expired_archives.delay().get() == 0
+    AnnexArchive.objects.filter(pk=archive.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert purge_expired_archives.delay().get() == 1
+    assert not AnnexArchive.objects.filter(pk=archive.pk).exists()
+    assert not os.path.exists(path)
