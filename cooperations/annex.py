@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import AnnexArchive, AnnexFile, Cpom, CpomVersion
-from .versions import diff_snapshots, snapshot
+from .versions import COMMITMENT_LABELS, INDICATOR_LABELS, diff_snapshots, snapshot, target_label
 
 # Seed 000, Volet 3 « Coopérations territoriales »: the introduction the annex opens with.
 INTRODUCTION = [
@@ -33,8 +33,9 @@ INTRODUCTION = [
     "Les indicateurs de suivi ont été définis lors de la négociation ; ils sont inscrits au contrat avec les "
     "valeurs-cibles attendues pour chaque année.",
 ]
-COMMITMENT_FIELDS = ["Type d’action", "Thème", "Objectif", "Bénéfices attendus", "Partenaires", "Support juridique",
-                     "Date de début", "Échéance", "État d’avancement"]  # fmt: skip
+# The commitment's facts in the annex, in this order (its title heads the section).
+ANNEX_COMMITMENT_FIELDS = ["action_kind", "theme", "objective", "benefits", "partners", "vehicle",
+                           "start_date", "deadline", "status"]  # fmt: skip
 # Marianne, the State's typeface, as django-dsfr ships it (for State services, as an ARS is).
 FONTS = Path(dsfr.__file__).resolve().parent / "static" / "dsfr" / "dist" / "fonts"
 
@@ -49,32 +50,24 @@ def pick_version(cpom, number=None) -> CpomVersion:
 
 def annex_context(cpom, version: CpomVersion) -> dict:
     content = version.content if version.is_signed else snapshot(cpom)
-    years = list(range(cpom.first_year, cpom.last_year + 1))
+    years = cpom.years
     commitments = []
     for index, item in enumerate(content["commitments"], start=1):
         fields = item["fields"]
         indicators = []
         for indicator in item["indicators"]:
             values = indicator["fields"]
-            indicators.append(
-                {
-                    "label": indicator["label"],
-                    "kind": values.get("Nature", ""),
-                    "unit": values.get("Unité", ""),
-                    "value_type": values.get("Type de valeur", ""),
-                    "direction": values.get("Sens d’amélioration", ""),
-                    "source": values.get("Source des données", ""),
-                    "computation": values.get("Calcul automatique", ""),
-                    "baseline": values.get("Valeur de référence", ""),
-                    "baseline_year": values.get("Année de référence", ""),
-                    "targets": [values.get(f"Cible {year}", "") for year in years],
-                }
-            )
+            row = {key: values.get(str(label), "") for key, label in INDICATOR_LABELS.items()}
+            row["targets"] = [values.get(target_label(year), "") for year in years]
+            indicators.append(row)
         commitments.append(
             {
                 "number": index,
                 "title": item["title"],
-                "fields": [(label, fields.get(label, "")) for label in COMMITMENT_FIELDS],
+                "fields": [
+                    (str(COMMITMENT_LABELS[key]), fields.get(str(COMMITMENT_LABELS[key]), ""))
+                    for key in ANNEX_COMMITMENT_FIELDS
+                ],
                 "indicators": indicators,
             }
         )
@@ -202,8 +195,7 @@ def build_archive(archive_id) -> str:
 
 def purge_expired_archives(now=None) -> int:
     """Delete the archives past their download time, files included."""
-    now = now or timezone.now()
-    expired = list(AnnexArchive.objects.filter(expires_at__lte=now))
+    expired = list(AnnexArchive.objects.filter(expires_at__lte=now or timezone.now()))
     for archive in expired:
         if archive.file:
             archive.file.delete(save=False)

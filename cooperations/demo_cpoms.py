@@ -10,17 +10,16 @@ from django.db import transaction
 
 from . import services
 from .models import Commitment, CommitmentPartner, Cpom, LegalEntity, MemberRole, StructureKind
+from .versions import indicator_model
 
 DEMO_PREFIX = "DEMO-"
 
 
 def _indicator(commitment, template_label, user, baseline=None, baseline_year=None, targets=(), **overrides):
     """An indicator copied from the library template, with its targets."""
-    indicator_model = Commitment._meta.get_field("indicators").related_model
-    template_model = indicator_model._meta.get_field("template").related_model
-    template = template_model.objects.get(label=template_label)
+    template = indicator_model()._meta.get_field("template").related_model.objects.get(label=template_label)
     fields = template.as_prefill() | overrides
-    indicator = indicator_model(
+    indicator = indicator_model()(
         commitment=commitment, template=template, position=commitment.indicators.count() + 1, **fields
     )
     if baseline is not None:

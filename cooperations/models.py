@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -795,6 +796,12 @@ class GuardedByCpom(models.Model):
         raise NotImplementedError
 
 
+def cpom_of_commitment(commitment_id):
+    """The CPOM id of a commitment, as a subquery: the guard of a commitment's
+    partners and indicators reads it in the same query as the CPOM's step."""
+    return Commitment.objects.filter(pk=commitment_id).values("cpom_id")[:1]
+
+
 class Commitment(GuardedByCpom):
     """A Volet 3 commitment (engagement): what the partners commit to achieve
     together. The legal vehicle only frames it."""
@@ -892,7 +899,7 @@ class CommitmentPartner(GuardedByCpom):
         return self.name
 
     def guarded_cpom_id(self):
-        return Commitment.objects.filter(pk=self.commitment_id).values("cpom_id")[:1]
+        return cpom_of_commitment(self.commitment_id)
 
     @property
     def name(self):
@@ -1054,6 +1061,10 @@ class AnnexArchive(models.Model):
     @property
     def total(self):
         return len(self.cpom_ids)
+
+    @property
+    def is_expired(self):
+        return self.expires_at <= timezone.now()
 
     @property
     def progress(self):

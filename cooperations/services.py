@@ -23,7 +23,7 @@ from .models import (
     StaleVersionError,
 )
 from .rules import VEHICLE_RULE, vehicle_as_objective
-from .versions import snapshot, target_model
+from .versions import capitalized, format_date, snapshot, target_model
 
 
 @transaction.atomic
@@ -59,6 +59,14 @@ class TransitionError(ValidationError):
 def _lock(cpom) -> Cpom:
     """Re-read the CPOM under a row lock: two steps never interleave."""
     return Cpom.objects.select_for_update().get(pk=cpom.pk)
+
+
+def _lock_for_content(cpom, user) -> Cpom:
+    """Lock the CPOM whose content ``user`` is about to change, or refuse."""
+    locked = _lock(cpom)
+    if not permissions.can_edit_cpom_content(user, locked):
+        raise FrozenCpomError()
+    return locked
 
 
 @transaction.atomic
@@ -132,9 +140,12 @@ def signature_problems(cpom, commitments=None) -> list[str]:
     return problems
 
 
-def _step(cpom, user, *, allowed_from, to, actor_ok):
+def _step(cpom, user, *, allowed_from, to, actor_ok=None):
+    """Lock the CPOM and move it to step ``to``, if it is at one of
+    ``allowed_from`` and ``user`` may (by default: the ARS of its région)."""
     current = _lock(cpom)
-    if not actor_ok(current):
+    allowed = actor_ok(current) if actor_ok else permissions.can_manage_cpom(user, current)
+    if not allowed:
         raise PermissionDenied
     if current.status not in allowed_from:
         raise TransitionError(_("Action impossible à l’étape « %(step)s ».") % {"step": current.get_status_display()})
@@ -151,7 +162,6 @@ def share_with_director(cpom, user, message="") -> Cpom:
         user,
         allowed_from=(CpomStatus.PREPARATION,),
         to=CpomStatus.CONCERTATION,
-        actor_ok=lambda c: permissions.can_manage_cpom(user, c),
     )
     current.concertation_round += 1
     current.shared_with_director = True
@@ -185,7 +195,6 @@ def mark_ready_to_sign(cpom, user) -> Cpom:
         user,
         allowed_from=EDITABLE_STATUSES,
         to=CpomStatus.TO_SIGN,
-        actor_ok=lambda c: permissions.can_manage_cpom(user, c),
     )
     problems = signature_problems(current)
     pending = ChangeProposal.objects.filter(commitment__cpom=current, status=ProposalStatus.PENDING).count()
@@ -204,7 +213,6 @@ def back_to_drafting(cpom, user) -> Cpom:
         user,
         allowed_from=(CpomStatus.TO_SIGN,),
         to=CpomStatus.PREPARATION,
-        actor_ok=lambda c: permissions.can_manage_cpom(user, c),
     )
     current.save()
     return current
@@ -219,7 +227,6 @@ def sign(cpom, user, signed_on) -> Cpom:
         user,
         allowed_from=(CpomStatus.TO_SIGN,),
         to=CpomStatus.SIGNED,
-        actor_ok=lambda c: permissions.can_manage_cpom(user, c),
     )
     problems = signature_problems(current)
     if problems:
@@ -228,10 +235,12 @@ def sign(cpom, user, signed_on) -> Cpom:
     if version is None:
         raise TransitionError(_("Aucune version ouverte à signer."))
     previous = current.versions.filter(number__lt=version.number, signed_on__isnull=False).order_by("-number").first()
+    if signed_on > timezone.localdate():
+        raise TransitionError(_("La date de signature ne peut être dans le futur."))
     if previous is not None and signed_on < previous.signed_on:
         raise TransitionError(
             _("La date de signature ne peut précéder celle de la version précédente (%(date)s).")
-            % {"date": previous.signed_on.strftime("%d/%m/%Y")}
+            % {"date": format_date(previous.signed_on)}
         )
     version.content = snapshot(current)
     version.signed_on = signed_on
@@ -255,7 +264,6 @@ def open_amendment(cpom, user, reason) -> CpomVersion:
         user,
         allowed_from=(CpomStatus.SIGNED,),
         to=CpomStatus.PREPARATION,
-        actor_ok=lambda c: permissions.can_manage_cpom(user, c),
     )
     current.save()
     number = current.versions.order_by("-number").values_list("number", flat=True).first() + 1
@@ -279,9 +287,7 @@ def save_commitment(cpom, user, form, partner_formset, indicator_formset, expect
     """Save a commitment with its partners, indicators and targets together,
     or nothing. ``expected_version`` is the version the user started from:
     if someone saved since, StaleVersionError carries the newer content."""
-    locked = _lock(cpom)
-    if not permissions.can_edit_cpom_content(user, locked):
-        raise FrozenCpomError()
+    locked = _lock_for_content(cpom, user)
     commitment = form.instance
     if commitment.pk:
         bumped = Commitment.objects.filter(pk=commitment.pk, version=expected_version).update(
@@ -327,9 +333,7 @@ def _save_formset(formset, user):
 
 @transaction.atomic
 def delete_commitment(commitment, user) -> None:
-    locked = _lock(commitment.cpom)
-    if not permissions.can_edit_cpom_content(user, locked):
-        raise FrozenCpomError()
+    _lock_for_content(commitment.cpom, user)
     commitment._history_user = user
     commitment.delete()
 
@@ -337,9 +341,7 @@ def delete_commitment(commitment, user) -> None:
 @transaction.atomic
 def move_commitment(commitment, user, step: int) -> None:
     """Swap a commitment with its neighbour above (step -1) or below (+1)."""
-    locked = _lock(commitment.cpom)
-    if not permissions.can_edit_cpom_content(user, locked):
-        raise FrozenCpomError()
+    locked = _lock_for_content(commitment.cpom, user)
     ordered = list(locked.commitments.order_by("position", "pk"))
     index = next(i for i, c in enumerate(ordered) if c.pk == commitment.pk)
     other = index + step
@@ -371,16 +373,11 @@ def add_comment(cpom, user, body, commitment=None) -> Comment:
     )
 
 
-def _capitalized(text):
-    text = str(text)
-    return text[:1].upper() + text[1:]
-
-
 def proposal_targets(commitment):
     """What the establishment may propose to change on a commitment: its text
     fields and dates, and each target value of its indicators."""
     choices = [
-        (f"field:{name}", _capitalized(Commitment._meta.get_field(name).verbose_name)) for name in PROPOSABLE_FIELDS
+        (f"field:{name}", capitalized(Commitment._meta.get_field(name).verbose_name)) for name in PROPOSABLE_FIELDS
     ]
     for indicator in commitment.indicators.all():
         for year in commitment.cpom.years:
@@ -397,7 +394,7 @@ def _current_value(commitment, target):
     kind, _sep, rest = target.partition(":")
     if kind == "field":
         value = getattr(commitment, rest)
-        return value.strftime("%d/%m/%Y") if hasattr(value, "strftime") else (value or "")
+        return format_date(value) if hasattr(value, "strftime") else (value or "")
     indicator_id, year = (int(x) for x in rest.split(":"))
     indicator = commitment.indicators.get(pk=indicator_id)
     found = indicator.targets.filter(year=year).first()

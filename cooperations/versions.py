@@ -11,31 +11,70 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Commitment, CommitmentPartner, CooperationStructure, Cpom, LegalEntity
 
+# The labels a signed version's content is keyed by: the snapshot writes
+# them, the diff compares them, the annex reads them.
+COMMITMENT_LABELS = {
+    "title": gettext_lazy("Intitulé"),
+    "action_kind": gettext_lazy("Type d’action"),
+    "theme": gettext_lazy("Thème"),
+    "objective": gettext_lazy("Objectif"),
+    "benefits": gettext_lazy("Bénéfices attendus"),
+    "partners": gettext_lazy("Partenaires"),
+    "vehicle": gettext_lazy("Support juridique"),
+    "start_date": gettext_lazy("Date de début"),
+    "deadline": gettext_lazy("Échéance"),
+    "status": gettext_lazy("État d’avancement"),
+}
+INDICATOR_LABELS = {
+    "label": gettext_lazy("Libellé"),
+    "kind": gettext_lazy("Nature"),
+    "value_type": gettext_lazy("Type de valeur"),
+    "unit": gettext_lazy("Unité"),
+    "direction": gettext_lazy("Sens d’amélioration"),
+    "baseline": gettext_lazy("Valeur de référence"),
+    "baseline_year": gettext_lazy("Année de référence"),
+    "source": gettext_lazy("Source des données"),
+    "computation": gettext_lazy("Calcul automatique"),
+}
 
-def _date(value):
+
+def target_label(year):
+    return _("Cible %(year)s") % {"year": year}
+
+
+def format_date(value):
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _indicator_model():
+def capitalized(text):
+    """A verbose name as a label: first letter up, the rest as written (« ARS » stays)."""
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
+def indicator_model():
+    """indicators.Indicator, reached through the relation: cooperations does not import indicators."""
     return Commitment._meta.get_field("indicators").related_model
 
 
 def target_model():
-    return _indicator_model()._meta.get_field("targets").related_model
+    return indicator_model()._meta.get_field("targets").related_model
 
 
-def commitments_with_content(cpom):
-    """The commitments of a CPOM with partners, vehicle, indicators and
-    targets, in a constant number of queries."""
+def commitments_with_content(cpom, pk=None):
+    """The commitments of a CPOM (or only the one ``pk``) with partners,
+    vehicle, indicators and targets, in a constant number of queries."""
     partners = CommitmentPartner.objects.select_related("legal_entity", "structure").order_by("pk")
+    commitments = cpom.commitments.all() if pk is None else cpom.commitments.filter(pk=pk)
     return list(
-        cpom.commitments.select_related("vehicle")
+        commitments.select_related("vehicle")
         .prefetch_related(
             Prefetch("partners", queryset=partners),
-            Prefetch("indicators", queryset=_indicator_model().objects.order_by("position", "pk")),
+            Prefetch("indicators", queryset=indicator_model().objects.order_by("position", "pk")),
             "indicators__targets",
         )
         .order_by("position", "pk")
@@ -48,36 +87,40 @@ def snapshot(cpom) -> dict:
     for commitment in commitments_with_content(cpom):
         indicators = []
         for indicator in commitment.indicators.all():
-            fields = {
-                _("Libellé"): indicator.label,
-                _("Nature"): indicator.get_kind_display(),
-                _("Type de valeur"): indicator.get_value_type_display(),
-                _("Unité"): indicator.unit,
-                _("Sens d’amélioration"): indicator.get_direction_display(),
-                _("Valeur de référence"): indicator.baseline_display,
-                _("Année de référence"): str(indicator.baseline_year or ""),
-                _("Source des données"): indicator.data_source,
-                _("Calcul automatique"): indicator.get_computation_display() if indicator.computation else "",
+            values = {
+                "label": indicator.label,
+                "kind": indicator.get_kind_display(),
+                "value_type": indicator.get_value_type_display(),
+                "unit": indicator.unit,
+                "direction": indicator.get_direction_display(),
+                "baseline": indicator.baseline_display,
+                "baseline_year": str(indicator.baseline_year or ""),
+                "source": indicator.data_source,
+                "computation": indicator.get_computation_display() if indicator.computation else "",
             }
+            fields = {str(INDICATOR_LABELS[key]): value for key, value in values.items()}
             for target in indicator.targets.all():
                 target.indicator = indicator
-                fields[_("Cible %(year)s") % {"year": target.year}] = target.display
+                fields[target_label(target.year)] = target.display
             indicators.append({"id": indicator.pk, "label": indicator.label, "fields": fields})
         commitments.append(
             {
                 "id": commitment.pk,
                 "title": commitment.title,
                 "fields": {
-                    _("Intitulé"): commitment.title,
-                    _("Type d’action"): commitment.get_action_kind_display(),
-                    _("Thème"): commitment.get_theme_display(),
-                    _("Objectif"): commitment.objective,
-                    _("Bénéfices attendus"): commitment.benefits,
-                    _("Partenaires"): " ; ".join(p.name for p in commitment.partners.all()),
-                    _("Support juridique"): str(commitment.vehicle) if commitment.vehicle else "",
-                    _("Date de début"): _date(commitment.start_date),
-                    _("Échéance"): _date(commitment.deadline),
-                    _("État d’avancement"): commitment.get_status_display(),
+                    str(COMMITMENT_LABELS[key]): value
+                    for key, value in {
+                        "title": commitment.title,
+                        "action_kind": commitment.get_action_kind_display(),
+                        "theme": commitment.get_theme_display(),
+                        "objective": commitment.objective,
+                        "benefits": commitment.benefits,
+                        "partners": " ; ".join(p.name for p in commitment.partners.all()),
+                        "vehicle": str(commitment.vehicle) if commitment.vehicle else "",
+                        "start_date": format_date(commitment.start_date),
+                        "deadline": format_date(commitment.deadline),
+                        "status": commitment.get_status_display(),
+                    }.items()
                 },
                 "indicators": indicators,
             }
@@ -108,7 +151,7 @@ def diff_snapshots(old: dict, new: dict) -> list[dict]:
         if before is None:
             changes.append({"action": "added", "what": what, "fields": _field_changes({}, item["fields"])})
             for indicator in item["indicators"]:
-                changes.append(_indicator_change("added", indicator, item, {}, indicator["fields"]))
+                changes.append(_indicator_change("added", indicator, item, _field_changes({}, indicator["fields"])))
             continue
         fields = _field_changes(before["fields"], item["fields"])
         if fields:
@@ -118,16 +161,14 @@ def diff_snapshots(old: dict, new: dict) -> list[dict]:
         for indicator in item["indicators"]:
             previous = old_indicators.get(indicator["id"])
             if previous is None:
-                changes.append(_indicator_change("added", indicator, item, {}, indicator["fields"]))
+                changes.append(_indicator_change("added", indicator, item, _field_changes({}, indicator["fields"])))
             else:
                 fields = _field_changes(previous["fields"], indicator["fields"])
                 if fields:
-                    changes.append(
-                        _indicator_change("modified", indicator, item, previous["fields"], indicator["fields"])
-                    )
+                    changes.append(_indicator_change("modified", indicator, item, fields))
         for indicator_id, indicator in old_indicators.items():
             if indicator_id not in new_indicator_ids:
-                changes.append(_indicator_change("removed", indicator, item, {}, {}))
+                changes.append(_indicator_change("removed", indicator, item, []))
     for commitment_id, item in old_by_id.items():
         if commitment_id not in new_ids:
             changes.append(
@@ -136,12 +177,12 @@ def diff_snapshots(old: dict, new: dict) -> list[dict]:
     return changes
 
 
-def _indicator_change(action, indicator, commitment, old_fields, new_fields):
+def _indicator_change(action, indicator, commitment, fields):
     what = _("Indicateur « %(label)s » (engagement « %(title)s »)") % {
         "label": indicator["label"],
         "title": commitment["title"],
     }
-    return {"action": action, "what": what, "fields": _field_changes(old_fields, new_fields)}
+    return {"action": action, "what": what, "fields": fields}
 
 
 def version_diffs(versions):
@@ -166,11 +207,6 @@ SKIPPED_FIELDS = {"id", "history_id", "history_date", "history_change_reason", "
                   "created_by", "region", "updated_by"}  # fmt: skip
 
 
-def _label(field):
-    name = str(field.verbose_name)
-    return name[:1].upper() + name[1:]
-
-
 def _tracked_fields(model):
     return [f for f in model._meta.fields if f.name not in SKIPPED_FIELDS and f.attname not in SKIPPED_FIELDS]
 
@@ -184,7 +220,7 @@ def _display(record, field, names):
     if field.is_relation:
         return names.get((field.related_model, value), f"n° {value}")
     if hasattr(value, "strftime"):
-        return _date(value)
+        return format_date(value)
     if isinstance(value, bool):
         return _("oui") if value else _("non")
     if isinstance(value, Decimal):
@@ -203,7 +239,7 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
     commitment_ids = {r.id for r in commitment_records}
     commitment_titles = {r.id: r.title for r in commitment_records}
     indicator_records = list(
-        _indicator_model().history.filter(commitment_id__in=commitment_ids).select_related("history_user")
+        indicator_model().history.filter(commitment_id__in=commitment_ids).select_related("history_user")
     )
     indicator_labels = {r.id: r.label for r in indicator_records}
     records = {
@@ -259,7 +295,7 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
                     for field in fields:
                         before, after = _display(previous, field, names), _display(record, field, names)
                         if before != after:
-                            changes.append((_label(field), before, after))
+                            changes.append((capitalized(field.verbose_name), before, after))
                     if not changes:
                         previous = record
                         continue
@@ -267,7 +303,7 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
                     for field in fields:
                         after = _display(record, field, names)
                         if after and field.name not in ("cpom", "commitment", "indicator"):
-                            changes.append((_label(field), "", after))
+                            changes.append((capitalized(field.verbose_name), "", after))
                 entries.append(
                     {
                         "when": record.history_date,

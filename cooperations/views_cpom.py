@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,14 +42,12 @@ from .models import (
     CpomVersion,
     FrozenCpomError,
     LegalEntity,
-    Membership,
     StaleVersionError,
-    StructureKind,
 )
 from .rules import VEHICLE_RULE
 from .tables import STATUS_BADGES, CpomTable
 from .versions import commitments_with_content, cpom_history, version_diffs
-from .views import _crumbs, _filtered_table
+from .views import _crumbs, _filtered_table, _ght_name_subquery
 
 HISTORY_ON_PAGE = 10
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -71,15 +69,12 @@ def _cpom_crumbs(cpom, current=None):
 
 
 def _cpom_queryset(user):
-    ght = Membership.objects.filter(
-        legal_entity_id=OuterRef("legal_entity_id"), structure__kind=StructureKind.GHT
-    ).order_by("structure__short_code")
     return (
         Cpom.objects.visible_to(user)
         .select_related("legal_entity__department")
         .annotate(
             commitment_count=Count("commitments", distinct=True),
-            ght_name=Subquery(ght.values("structure__short_code")[:1]),
+            ght_name=_ght_name_subquery(),
             latest_signed=Max("versions__number", filter=Q(versions__signed_on__isnull=False)),
         )
     )
@@ -191,7 +186,7 @@ def cpom_delete(request, pk):
     return redirect("cooperations:cpom_list")
 
 
-def _threads(cpom, user):
+def _threads(cpom):
     """Comments and proposals, grouped by commitment (None: the CPOM as a whole)."""
     threads = defaultdict(list)
     for comment in cpom.comments.select_related("author").order_by("created_at", "pk"):
@@ -207,7 +202,7 @@ def cpom_detail(request, pk):
     cpom = _visible_cpom(request, pk)
     user = request.user
     commitments = commitments_with_content(cpom)
-    threads, proposals = _threads(cpom, user)
+    threads, proposals = _threads(cpom)
     for commitment in commitments:
         commitment.thread = threads.get(commitment.pk, [])
         commitment.proposal_list = proposals.get(commitment.pk, [])
@@ -292,8 +287,6 @@ def cpom_transition(request, pk):
         elif action == "sign":
             if not data["signed_on"]:
                 raise ValidationError(_("Indiquez la date de signature."))
-            if data["signed_on"] > timezone.localdate():
-                raise ValidationError(_("La date de signature ne peut être dans le futur."))
             services.sign(cpom, user, data["signed_on"])
             messages.success(request, _("Signature enregistrée : le contenu du CPOM est figé."))
         elif action == "amend":
@@ -356,7 +349,7 @@ def _commitment_page(request, cpom, commitment):
             messages.error(request, _("Le formulaire contient des erreurs : rien n’a été enregistré."))
     title = _("Modifier l’engagement") if commitment.pk else _("Nouvel engagement")
     if newer is not None:
-        newer = commitments_with_content_for(newer)
+        newer = commitments_with_content(cpom, pk=newer.pk)[0]
     return render(
         request,
         "cooperations/commitment_form.html",
@@ -374,10 +367,6 @@ def _commitment_page(request, cpom, commitment):
             "breadcrumb_data": _cpom_crumbs(cpom, title),
         },
     )
-
-
-def commitments_with_content_for(commitment):
-    return next(c for c in commitments_with_content(commitment.cpom) if c.pk == commitment.pk)
 
 
 @login_required
@@ -560,8 +549,7 @@ def annex_archive_create(request):
         messages.error(request, _("Aucun CPOM ne correspond à ces critères : aucune archive n’a été demandée."))
         return redirect("cooperations:cpom_list")
     user = request.user
-    chosen_region = filterset.form.cleaned_data.get("region") if "region" in filterset.form.cleaned_data else None
-    region = chosen_region if user.is_admin else user.region
+    region = filterset.form.cleaned_data.get("region") if user.is_admin else user.region
     filtered = any(v for k, v in filterset.data.items() if k not in ("csrfmiddlewaretoken", "region"))
     scope = region.name if region else _("toutes régions")
     label = _("Annexes volet 3 — %(scope)s%(filtered)s (%(n)s CPOM)") % {
@@ -592,7 +580,7 @@ def annex_archive_detail(request, pk):
         "cooperations/annex_archive.html",
         {
             "archive": archive,
-            "expired": archive.expires_at <= timezone.now(),
+            "expired": archive.is_expired,
             "nav": "cpoms",
             "title": title,
             "breadcrumb_data": _crumbs(title, (_("CPOM"), reverse("cooperations:cpom_list"))),
@@ -613,7 +601,7 @@ def annex_archive_download(request, pk):
     archive = _visible_archive(request, pk)
     if archive.status != AnnexArchive.Status.DONE:
         raise Http404
-    if archive.expires_at <= timezone.now():
+    if archive.is_expired:
         return render(
             request,
             "cooperations/annex_archive.html",

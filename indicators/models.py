@@ -9,7 +9,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cooperations.models import EDITABLE_STATUSES, Commitment, Cpom, FrozenCpomError, GuardedByCpom
+from cooperations.models import (
+    EDITABLE_STATUSES,
+    Commitment,
+    Cpom,
+    FrozenCpomError,
+    GuardedByCpom,
+    cpom_of_commitment,
+)
 
 from .values import ValueType, format_value, parse_value
 
@@ -140,7 +147,7 @@ class Indicator(GuardedByCpom, IndicatorDefinition):
         return self.label
 
     def guarded_cpom_id(self):
-        return Commitment.objects.filter(pk=self.commitment_id).values("cpom_id")[:1]
+        return cpom_of_commitment(self.commitment_id)
 
     def parse(self, raw):
         """``(number, text)`` for a value typed for this indicator, or

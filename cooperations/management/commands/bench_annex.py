@@ -17,6 +17,7 @@ from cooperations import services
 from cooperations.annex import annex_context, pick_version, render_pdf, write_archive
 from cooperations.finess import with_check_key
 from cooperations.models import AnnexFile, Commitment, Cpom, LegalEntity
+from cooperations.versions import indicator_model
 
 RUNS = 3
 
@@ -48,13 +49,12 @@ class Command(BaseCommand):
             finess=with_check_key("78999999"), name="CH de mesure de l’annexe", department_id="78", region_id="11"
         )
         cpom = services.create_cpom(nego, entity, 2026, 2030)
-        indicator_model = Commitment._meta.get_field("indicators").related_model
         for i in range(commitment_count):
             commitment = Commitment(cpom=cpom, position=i, title=f"Engagement de mesure {i}", action_kind="filieres",
                                     theme="medicales", objective="Organiser la filière " * 12, benefits="Bénéfices " * 10)  # fmt: skip
             commitment.save()
             for k in range(indicator_count):
-                indicator = indicator_model.objects.create(
+                indicator = indicator_model().objects.create(
                     commitment=commitment, label=f"Indicateur {k} de l’engagement {i}", kind="declaratif",
                     value_type="effectif", unit="patients par an", data_source="Déclaration de l’établissement",
                 )  # fmt: skip

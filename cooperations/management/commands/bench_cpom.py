@@ -16,6 +16,7 @@ from accounts.models import Role, User
 from cooperations import services
 from cooperations.finess import with_check_key
 from cooperations.models import Commitment, CommitmentPartner, Cpom, LegalEntity, LegalStatus
+from cooperations.versions import indicator_model, target_model
 
 RUNS = 7
 
@@ -40,9 +41,8 @@ class Command(BaseCommand):
             self.stdout.write("(données de mesure annulées)")
 
     def _run(self, cpom_count, commitment_count):
+        Indicator, Target = indicator_model(), target_model()  # noqa: N806 - model classes
         nego = User.objects.create(username="bench-negociateur", role=Role.NEGOTIATOR, region_id="11")
-        indicator_model = Commitment._meta.get_field("indicators").related_model
-        target_model = indicator_model._meta.get_field("targets").related_model
         status = LegalStatus.objects.filter(code="13").first()
         started = time.perf_counter()
         entities = LegalEntity.objects.bulk_create(
@@ -58,20 +58,20 @@ class Command(BaseCommand):
                 Commitment(cpom=cpom, position=i, title=f"Engagement {i}", action_kind="filieres", theme="medicales",
                            objective="Mesure") for i in range(size)
             )  # fmt: skip
-            indicators = indicator_model.objects.bulk_create(
-                indicator_model(commitment=c, label=f"Indicateur {k}", kind="declaratif", value_type="effectif")
+            indicators = Indicator.objects.bulk_create(
+                Indicator(commitment=c, label=f"Indicateur {k}", kind="declaratif", value_type="effectif")
                 for c in rows
                 for k in range(2)
             )
-            target_model.objects.bulk_create(
-                target_model(indicator=i, year=y, value=y - 2020) for i in indicators for y in cpom.years
+            Target.objects.bulk_create(
+                Target(indicator=i, year=y, value=y - 2020) for i in indicators for y in cpom.years
             )
             CommitmentPartner.objects.bulk_create(CommitmentPartner(commitment=c, external_name="CPTS") for c in rows)
             if index == 0:
                 big = cpom
         self.stdout.write(
             f"Données : {cpom_count} CPOM, {Commitment.objects.count()} engagements, "
-            f"{target_model.objects.count()} valeurs-cibles ({time.perf_counter() - started:.1f} s)"
+            f"{Target.objects.count()} valeurs-cibles ({time.perf_counter() - started:.1f} s)"
         )
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(nego)
