@@ -143,6 +143,20 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("IMPORT_MAX_UPLOAD_SIZE", str(1024 * 2**20)))
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# Evidence attached to a declaration: size limit (bytes) and the types accepted,
+# recognised from the content (libmagic), never from the name.
+EVIDENCE_MAX_SIZE = int(os.environ.get("EVIDENCE_MAX_SIZE", str(10 * 2**20)))
+
+# Emails (campaigns, send-backs, reminders): printed on the console unless an SMTP host is set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cpom-volet3@ars.sante.fr")
+# The address of the site in emails' links.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
 DSFR_MARK_OPTIONAL_FIELDS = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["dsfr_crispy"]
 CRISPY_TEMPLATE_PACK = "dsfr_crispy"
@@ -169,6 +183,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs, run by `celery -A cpom beat` (docker-compose's beat service).
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-annex-archives": {"task": "cooperations.tasks.purge_expired_archives", "schedule": 3600.0},
+    "remind-campaign-declarations": {"task": "indicators.tasks.send_campaign_reminders", "schedule": 6 * 3600.0},
 }
 
 if REDIS_URL:

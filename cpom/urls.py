@@ -31,5 +31,6 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("sante/", health, name="health"),
     path("admin/", admin.site.urls),
+    path("suivi/", include("indicators.urls")),
     path("", include("cooperations.urls")),
 ]

@@ -3,9 +3,15 @@
 An indicator belongs to a commitment of a CPOM: it is content of the CPOM,
 frozen with it once signed (``GuardedByCpom``)."""
 
+import uuid
+from pathlib import Path
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -215,3 +221,231 @@ class TargetValue(models.Model):
     @property
     def display(self):
         return format_value(self.indicator.value_type, self.value, self.text, self.indicator.unit)
+
+
+# --- Follow-up: campaigns and declarations ----------------------------------------------------
+
+
+class CampaignPhase(models.TextChoices):
+    UPCOMING = "a_venir", _("À venir")
+    DECLARATION = "declaration", _("Déclarations ouvertes")
+    CORRECTION = "correction", _("Corrections")
+    CLOSED = "close", _("Close")
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The ARS sees its région's campaigns; a director those that cover
+        one of his entity's CPOMs."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_regional:
+            return self.filter(region_id=user.region_id)
+        if user.is_director:
+            covering = Campaign.cpoms.through.objects.filter(
+                campaign_id=models.OuterRef("pk"), cpom__in=Cpom.objects.visible_to(user)
+            )
+            return self.filter(models.Exists(covering))
+        return self.none()
+
+    def accepting_on(self, day):
+        """Campaigns in their declaration or correction window on that day."""
+        return self.filter(opens_on__lte=day, corrections_until__gte=day)
+
+
+class Campaign(models.Model):
+    """A yearly follow-up campaign of a région: the establishments whose
+    signed CPOMs it covers declare the values of the year."""
+
+    region = models.ForeignKey(
+        "cooperations.Region", on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("région (ARS)")
+    )
+    year = models.PositiveSmallIntegerField(_("année suivie"))
+    opens_on = models.DateField(_("ouverture des déclarations"))
+    closes_on = models.DateField(_("clôture des déclarations"))
+    corrections_until = models.DateField(_("fin des corrections"))
+    cpoms = models.ManyToManyField(Cpom, related_name="campaigns", verbose_name=_("CPOM suivis"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("ouverte par")
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    reminder_sent_on = models.DateField(_("relance envoyée le"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["reminder_sent_on"])
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campagne de suivi")
+        verbose_name_plural = _("campagnes de suivi")
+        ordering = ["-year", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="one_campaign_per_region_and_year"),
+            models.CheckConstraint(
+                condition=Q(opens_on__lte=models.F("closes_on")) & Q(closes_on__lte=models.F("corrections_until")),
+                name="campaign_windows_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Campagne %(year)s — %(region)s") % {"year": self.year, "region": self.region}
+
+    def get_absolute_url(self):
+        return reverse("indicators:campaign_dashboard", args=[self.pk])
+
+    def phase(self, day=None):
+        day = day or timezone.localdate()
+        if day < self.opens_on:
+            return CampaignPhase.UPCOMING
+        if day <= self.closes_on:
+            return CampaignPhase.DECLARATION
+        if day <= self.corrections_until:
+            return CampaignPhase.CORRECTION
+        return CampaignPhase.CLOSED
+
+    @property
+    def current_phase(self):
+        return CampaignPhase(self.phase())
+
+    def due_indicators(self):
+        """The declarative indicators of the covered CPOMs: what the
+        establishments must declare for the year."""
+        return Indicator.objects.filter(commitment__cpom__campaigns=self, kind=IndicatorKind.DECLARATIVE)
+
+    def followed_indicators(self):
+        """Every indicator of the covered CPOMs, computed ones included."""
+        return Indicator.objects.filter(commitment__cpom__campaigns=self)
+
+
+class DeclarationStatus(models.TextChoices):
+    DRAFT = "brouillon", _("Brouillon")
+    SUBMITTED = "soumise", _("Soumise à l’ARS")
+    VALIDATED = "validee", _("Validée")
+    SENT_BACK = "renvoyee", _("Renvoyée pour correction")
+
+
+# The state machine of a declaration: where each status may go next.
+DECLARATION_TRANSITIONS = {
+    DeclarationStatus.DRAFT: {DeclarationStatus.SUBMITTED},
+    DeclarationStatus.SUBMITTED: {DeclarationStatus.VALIDATED, DeclarationStatus.SENT_BACK},
+    DeclarationStatus.SENT_BACK: {DeclarationStatus.SUBMITTED},
+    DeclarationStatus.VALIDATED: set(),
+}
+# What the establishment may still change.
+DIRECTOR_EDITABLE = {DeclarationStatus.DRAFT, DeclarationStatus.SENT_BACK}
+
+
+class DeclarationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(indicator__commitment__cpom__in=Cpom.objects.visible_to(user))
+
+
+def evidence_path(declaration, filename):
+    """Evidence lives under MEDIA_ROOT (never the static root), under a
+    random name; it is served only through a view that checks rights."""
+    suffix = Path(filename).suffix.lower()[:10]
+    return f"justificatifs/{declaration.year}/{uuid.uuid4().hex}{suffix}"
+
+
+class Declaration(models.Model):
+    """The value of an indicator for one year, as the establishment declared
+    it and the ARS validated it. One per indicator and year."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="declarations", verbose_name=_("indicateur")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="declarations", verbose_name=_("campagne")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    value = models.DecimalField(_("valeur"), max_digits=18, decimal_places=4, null=True, blank=True)
+    text = models.CharField(_("valeur (texte)"), max_length=500, blank=True)
+    comment = models.TextField(_("commentaire de l’établissement"), blank=True, max_length=2000)
+    evidence = models.FileField(_("justificatif"), upload_to=evidence_path, blank=True, max_length=200)
+    evidence_name = models.CharField(_("nom du justificatif"), max_length=200, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=DeclarationStatus.choices, default=DeclarationStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("soumise le"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("décision de l’ARS le"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("modifiée par")
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = DeclarationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("déclaration")
+        verbose_name_plural = _("déclarations")
+        ordering = ["indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="one_declaration_per_indicator_and_year")
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} — {self.year}"
+
+    def get_absolute_url(self):
+        return reverse("indicators:declaration_detail", args=[self.pk])
+
+    @property
+    def display(self):
+        return format_value(self.indicator.value_type, self.value, self.text, self.indicator.unit)
+
+    @property
+    def has_value(self):
+        return self.value is not None or bool(self.text)
+
+    @property
+    def is_frozen(self):
+        return self.status == DeclarationStatus.VALIDATED
+
+
+class DeclarationEvent(models.Model):
+    """One change of status of a declaration: who, when, why."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="events", verbose_name=_("déclaration")
+    )
+    previous_status = models.CharField(
+        _("statut précédent"), max_length=20, choices=DeclarationStatus.choices, blank=True
+    )
+    status = models.CharField(_("nouveau statut"), max_length=20, choices=DeclarationStatus.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("par")
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    reason = models.TextField(_("motif"), blank=True)
+
+    class Meta:
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("changements de statut")
+        ordering = ["declaration", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_status_display()} — {self.at:%d/%m/%Y %H:%M}"
+
+
+class DeclarationNote(models.Model):
+    """An internal note of the ARS on a declaration; establishments never
+    see it."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="notes", verbose_name=_("déclaration")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("auteur")
+    )
+    text = models.TextField(_("note interne"), max_length=2000)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note interne")
+        verbose_name_plural = _("notes internes")
+        ordering = ["declaration", "created_at", "pk"]
+
+    def __str__(self):
+        return self.text[:60]

@@ -80,8 +80,10 @@ def build_world():
         created_by=users["admin"],
     )
     cpoms = build_cpoms(users, {"a": a, "b": b, "c": c})
+    follow_up = build_follow_up(users, {"a": a, "c": c})
     return {
         **cpoms,
+        **follow_up,
         "import_run": import_run,
         "entities": {"a": a, "b": b, "c": c, "d": d},
         "sites": {k: sites[v] for k, v in {"a": a, "b": b, "c": c, "d": d}.items()},
@@ -143,6 +145,92 @@ def build_cpoms(users, entities):
         "commitment_b": commitment_b,
         "cpom_c": cpom_c,
         "commitment_c": commitment_c,
+    }
+
+
+def signed_cpom(user, entity, first_year, last_year, indicators=1, title="Engagement suivi", computed=False):
+    """A signed CPOM with one commitment and ``indicators`` declarative
+    indicators with a target each year (10, 11, 12…), and with ``computed``
+    a computed leakage rate."""
+    import datetime
+
+    from cooperations import services
+
+    from .factories import CommitmentFactory, indicator_with_targets
+
+    cpom = services.create_cpom(user, entity, first_year, last_year)
+    commitment = CommitmentFactory(cpom=cpom, title=title)
+    for n in range(indicators):
+        indicator_with_targets(commitment, label=f"Vacations partagées {n + 1}")
+    if computed:
+        indicator_with_targets(
+            commitment,
+            label="Taux de fuite",
+            kind="automatisable",
+            computation="taux_de_fuite",
+            value_type="pourcentage",
+        )
+    services.mark_ready_to_sign(cpom, user)
+    services.sign(cpom, user, datetime.date(first_year, 1, 15))
+    return cpom
+
+
+def open_campaign_for(user, region, year, cpoms, days_open=5, days_left=20):
+    """A campaign whose declaration window is open today."""
+    import datetime
+
+    from django.utils import timezone
+
+    from indicators import services
+
+    today = timezone.localdate()
+    return services.open_campaign(
+        user,
+        region,
+        year,
+        today - datetime.timedelta(days=days_open),
+        today + datetime.timedelta(days=days_left),
+        today + datetime.timedelta(days=days_left + 15),
+        cpoms,
+    )
+
+
+def build_follow_up(users, entities):
+    """The follow-up of 2025, open in both régions:
+
+    - cpom_a_old: entity A 2024–2025, signed, two declarative indicators
+      (one declared and submitted: declaration_a, with an internal note) and
+      one computed indicator;
+    - campaign_idf: Île-de-France 2025, covering cpom_a_old;
+    - cpom_c_old / campaign_hdf / declaration_c: the same in Hauts-de-France.
+    """
+    from indicators import services
+    from indicators.models import Declaration, IndicatorKind
+
+    nego, nego_hdf = users["negotiator"], users["negotiator_other"]
+    cpom_a_old = signed_cpom(nego, entities["a"], 2024, 2025, indicators=2, title="Filière suivie Alpha", computed=True)
+    commitment = cpom_a_old.commitments.get()
+    indicators = list(commitment.indicators.filter(kind=IndicatorKind.DECLARATIVE).order_by("pk"))
+    campaign_idf = open_campaign_for(nego, cpom_a_old.region, 2025, [cpom_a_old])
+    entry = services.Entry(indicators[0], *indicators[0].parse("11"), comment="Selon les tableaux de service")
+    services.save_declarations(users["director"], campaign_idf, entities["a"].pk, [entry], submit=True)
+    declaration_a = Declaration.objects.get(indicator=indicators[0], year=2025)
+    services.add_note(nego, declaration_a, "À recouper avec le bilan social")
+    cpom_c_old = signed_cpom(nego_hdf, entities["c"], 2024, 2025, title="Filière suivie Charlie")
+    campaign_hdf = open_campaign_for(nego_hdf, cpom_c_old.region, 2025, [cpom_c_old])
+    indicator_c = cpom_c_old.commitments.get().indicators.get()
+    services.save_declarations(
+        users["director_other"], campaign_hdf, entities["c"].pk, [services.Entry(indicator_c, *indicator_c.parse("9"))],
+        submit=True,
+    )  # fmt: skip
+    return {
+        "cpom_a_old": cpom_a_old,
+        "indicators_a_old": indicators,
+        "campaign_idf": campaign_idf,
+        "declaration_a": declaration_a,
+        "cpom_c_old": cpom_c_old,
+        "campaign_hdf": campaign_hdf,
+        "declaration_c": Declaration.objects.get(indicator=indicator_c, year=2025),
     }
 
 

@@ -59,6 +59,48 @@ TABLE = [
     ("cooperations:import_list", lambda w: [], [302, 200, 403, 403, 403, 403, 403]),
     ("cooperations:import_detail", lambda w: [w["import_run"].pk], [302, 200, 403, 403, 403, 403, 403]),
     ("cooperations:import_status", lambda w: [w["import_run"].pk], [302, 200, 403, 403, 403, 403, 403]),
+    # Follow-up of the indicators (campaigns of 2025 open in both régions).
+    ("indicators:campaign_list", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("indicators:campaign_create", lambda w: [], [302, 200, 200, 403, 200, 403, 403]),
+    # Every establishment of a campaign: the ARS only; a director sees the campaign, not the others.
+    ("indicators:campaign_dashboard", lambda w: [w["campaign_idf"].pk], [302, 200, 200, 200, 404, 403, 404]),
+    ("indicators:campaign_dashboard", lambda w: [w["campaign_hdf"].pk], [302, 200, 404, 404, 200, 404, 403]),
+    ("indicators:campaign_update", lambda w: [w["campaign_idf"].pk], [302, 200, 200, 403, 404, 403, 404]),
+    ("indicators:validation_queue", lambda w: [w["campaign_idf"].pk], [302, 200, 200, 200, 404, 403, 404]),
+    ("indicators:validation_queue", lambda w: [w["campaign_hdf"].pk], [302, 200, 404, 404, 200, 404, 403]),
+    (
+        "indicators:declare",
+        lambda w: [w["campaign_idf"].pk, w["entities"]["a"].finess],
+        [302, 200, 200, 200, 404, 200, 404],
+    ),
+    # An entity the campaign does not cover.
+    (
+        "indicators:declare",
+        lambda w: [w["campaign_idf"].pk, w["entities"]["b"].finess],
+        [302, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "indicators:declare",
+        lambda w: [w["campaign_hdf"].pk, w["entities"]["c"].finess],
+        [302, 200, 404, 404, 200, 404, 200],
+    ),
+    # Another campaign's entity through this campaign's URL.
+    (
+        "indicators:declare",
+        lambda w: [w["campaign_hdf"].pk, w["entities"]["a"].finess],
+        [302, 404, 404, 404, 404, 404, 404],
+    ),
+    ("indicators:declaration_detail", lambda w: [w["declaration_a"].pk], [302, 200, 200, 200, 404, 200, 404]),
+    ("indicators:declaration_detail", lambda w: [w["declaration_c"].pk], [302, 200, 404, 404, 200, 404, 200]),
+    # No evidence attached: nothing to download (the rights are in tests/indicators).
+    ("indicators:declaration_evidence", lambda w: [w["declaration_a"].pk], [302, 404, 404, 404, 404, 404, 404]),
+    ("indicators:declaration_validate", lambda w: [w["declaration_a"].pk], [302, 405, 405, 405, 405, 405, 405]),
+    ("indicators:declaration_send_back", lambda w: [w["declaration_a"].pk], [302, 405, 405, 405, 405, 405, 405]),
+    ("indicators:declaration_note", lambda w: [w["declaration_a"].pk], [302, 405, 405, 405, 405, 405, 405]),
+    ("indicators:indicator_detail", lambda w: [w["indicators_a_old"][0].pk], [302, 200, 200, 200, 404, 200, 404]),
+    ("indicators:indicator_detail", lambda w: [w["indicator_a"].pk], [302, 200, 200, 200, 404, 200, 404]),
+    # Only a director is taken to his campaign; the others to the list of campaigns.
+    ("indicators:my_declarations", lambda w: [], [302, 302, 302, 302, 302, 302, 302]),
     ("login", lambda w: [], [200, 302, 302, 302, 302, 302, 302]),
     ("health", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
     ("admin:index", lambda w: [], [302, 200, 302, 302, 302, 302, 302]),

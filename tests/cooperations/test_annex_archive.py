@@ -43,9 +43,10 @@ def _names(client, archive):
 def test_negotiator_archives_his_region_one_pdf_per_cpom(client, world, eager, django_capture_on_commit_callbacks):
     client.force_login(world["users"]["negotiator"])
     archive = _request(client, django_capture_on_commit_callbacks, {})
-    assert archive.status == AnnexArchive.Status.DONE and archive.done == 3
+    assert archive.status == AnnexArchive.Status.DONE and archive.done == 4
     a, b = world["entities"]["a"].finess, world["entities"]["b"].finess
     assert _names(client, archive) == [
+        f"annexe-volet3-{a}-ch-alpha-2024-2025-contrat-initial.pdf",
         f"annexe-volet3-{a}-ch-alpha-2026-2030-contrat-initial.pdf",
         f"annexe-volet3-{a}-ch-alpha-2031-2035-contrat-initial.pdf",
         f"annexe-volet3-{b}-ch-bravo-2026-2030-contrat-initial.pdf",
@@ -87,8 +88,8 @@ def test_who_may_not_request_an_archive(client, world, role):
 def test_admin_archive_of_one_region_is_named_after_it(client, world, eager, django_capture_on_commit_callbacks):
     client.force_login(world["users"]["admin"])
     archive = _request(client, django_capture_on_commit_callbacks, {"region": "32"})
-    assert archive.label == "Annexes volet 3 — Hauts-de-France (1 CPOM)"
-    assert archive.region_id == "32" and archive.cpom_ids == [world["cpom_c"].pk]
+    assert archive.label == "Annexes volet 3 — Hauts-de-France (2 CPOM)"
+    assert archive.region_id == "32" and sorted(archive.cpom_ids) == sorted([world["cpom_c"].pk, world["cpom_c_old"].pk])
 
 
 def test_expired_archives_are_purged_with_their_file(client, world, eager, django_capture_on_commit_callbacks):

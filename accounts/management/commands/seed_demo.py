@@ -7,6 +7,7 @@ from django.db.models import Count
 from accounts.models import Role, User
 from cooperations.demo_cpoms import build_demo_cpoms
 from cooperations.models import LegalEntity, Region, StructureKind
+from indicators.demo import build_demo_follow_up
 
 DEMO_REGION = "11"
 
@@ -60,7 +61,12 @@ class Command(BaseCommand):
                 user.save()
         negotiator, director = User.objects.get(username="negociateur"), User.objects.get(username="directeur")
         count = build_demo_cpoms(negotiator, director)
+        campaign = build_demo_follow_up(negotiator, director)
         self.stdout.write(f"CPOM de démonstration (contenu fictif, référence « DEMO-… ») : {count}")
+        self.stdout.write(
+            f"Campagne de suivi {campaign.year} ouverte jusqu’au {campaign.closes_on:%d/%m/%Y}, "
+            "avec des valeurs déclarées, validées et renvoyées (chiffres fictifs)"
+        )
         self.stdout.write(f"Comptes de démonstration (mot de passe pour tous : {password}) :")
         self.stdout.write("  admin        — administrateur (toutes régions, administration)")
         self.stdout.write(f"  negociateur  — négociateur ARS {region.name}")

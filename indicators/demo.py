@@ -1,0 +1,139 @@
+"""The demonstration follow-up on the demo CPOMs: two closed campaigns with
+validated values (so the charts have years to show) and one open campaign
+with values in every state. Figures are invented, like the demo CPOMs."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from cooperations.models import Cpom
+
+from . import services
+from .models import Campaign, Declaration, DeclarationEvent, DeclarationStatus, Indicator, IndicatorKind
+
+DEMO_PREFIX = "DEMO-"
+
+
+def _past_declaration(campaign, indicator, raw, director, negotiator, on):
+    """A value declared, submitted and validated in a closed campaign."""
+    number, text = indicator.parse(raw)
+    declaration = Declaration.objects.create(
+        indicator=indicator,
+        campaign=campaign,
+        year=campaign.year,
+        value=number,
+        text=text,
+        status=DeclarationStatus.VALIDATED,
+        updated_by=negotiator,
+    )
+    moments = [
+        ("", DeclarationStatus.DRAFT, director, on),
+        (DeclarationStatus.DRAFT, DeclarationStatus.SUBMITTED, director, on + datetime.timedelta(days=2)),
+        (DeclarationStatus.SUBMITTED, DeclarationStatus.VALIDATED, negotiator, on + datetime.timedelta(days=20)),
+    ]
+    for previous, status, user, day in moments:
+        at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
+        DeclarationEvent.objects.create(
+            declaration=declaration, previous_status=previous, status=status, user=user, at=at
+        )
+    Declaration.objects.filter(pk=declaration.pk).update(
+        submitted_at=declaration.events.get(status=DeclarationStatus.SUBMITTED).at,
+        decided_at=declaration.events.get(status=DeclarationStatus.VALIDATED).at,
+    )
+    return declaration
+
+
+def _by_label(cpom):
+    return {
+        indicator.label: indicator
+        for indicator in Indicator.objects.filter(commitment__cpom=cpom, kind=IndicatorKind.DECLARATIVE)
+    }
+
+
+@transaction.atomic
+def build_demo_follow_up(negotiator, director):
+    """Replace the demo région's campaigns of 2023–2025 by the demo ones."""
+    region = negotiator.region
+    Declaration.objects.filter(campaign__region=region, campaign__year__in=[2023, 2024, 2025]).delete()
+    Campaign.objects.filter(region=region, year__in=[2023, 2024, 2025]).delete()
+    entity = director.legal_entity
+    old = Cpom.objects.get(reference=f"{DEMO_PREFIX}2021-{entity.finess}")
+    member_cpom = Cpom.objects.filter(reference__startswith=f"{DEMO_PREFIX}2025-").first()
+    indicators = _by_label(old)
+    referred = indicators["Nombre de patients adressés dans le cadre des filières"]
+    sessions = indicators["Nombre de vacations de temps médical partagé"]
+
+    past = {
+        2023: {referred: "180", sessions: "10"},
+        2024: {referred: "205", sessions: "12"},
+    }
+    for year, values in past.items():
+        opens = datetime.date(year + 1, 1, 15)
+        campaign = services.open_campaign(
+            negotiator,
+            region,
+            year,
+            opens,
+            datetime.date(year + 1, 3, 31),
+            datetime.date(year + 1, 4, 30),
+            [old],
+            notify=False,
+        )
+        campaign.reminder_sent_on = datetime.date(year + 1, 3, 24)
+        campaign.save(update_fields=["reminder_sent_on"])
+        for indicator, raw in values.items():
+            _past_declaration(campaign, indicator, raw, director, negotiator, opens + datetime.timedelta(days=10))
+
+    # The open campaign: values in every state.
+    today = timezone.localdate()
+    current = services.open_campaign(
+        negotiator,
+        region,
+        2025,
+        today - datetime.timedelta(days=14),
+        today + datetime.timedelta(days=21),
+        today + datetime.timedelta(days=35),
+    )
+    entry = services.Entry
+    services.save_declarations(
+        director,
+        current,
+        entity.pk,
+        [
+            entry(
+                referred,
+                *referred.parse("232"),
+                comment="Hausse liée à l’ouverture de l’unité de court séjour gériatrique.",
+            )
+        ],
+        submit=True,
+    )
+    services.save_declarations(director, current, entity.pk, [entry(sessions, *sessions.parse("11"))])
+    if member_cpom is not None:
+        member = _by_label(member_cpom)
+        _seed_member(
+            current,
+            member["Nombre de vacations de temps médical partagé"],
+            member["État d’avancement de l’engagement"],
+            negotiator,
+        )
+    return current
+
+
+def _seed_member(campaign, sessions, advancement, negotiator):
+    """The other member's values: one validated, one sent back. Seeded
+    directly (the demo has no director account for that entity)."""
+    for indicator, raw in ((sessions, "5"), (advancement, "Engagé")):
+        number, text = indicator.parse(raw)
+        declaration = Declaration.objects.create(
+            indicator=indicator, campaign=campaign, year=campaign.year, value=number, text=text
+        )
+        DeclarationEvent.objects.create(declaration=declaration, status=DeclarationStatus.DRAFT)
+        services._transition(declaration, DeclarationStatus.SUBMITTED, None)
+    services.validate_declaration(negotiator, Declaration.objects.get(indicator=sessions, year=campaign.year))
+    services.send_back(
+        negotiator,
+        Declaration.objects.get(indicator=advancement, year=campaign.year),
+        "L’avancement déclaré ne correspond pas au compte rendu du comité de suivi : merci de le revoir.",
+    )

@@ -1,0 +1,195 @@
+"""Forms of the follow-up: opening a campaign, the establishment's entries,
+the ARS's decisions and notes."""
+
+import datetime
+from pathlib import Path
+
+import magic
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cooperations.forms import DateInput, DsfrFormMixin
+from cooperations.models import Region
+
+from .models import Campaign
+from .services import Entry
+from .values import ValueType, raw_value, scale_levels
+
+# What an evidence file may be, recognised by its content: its canonical suffix.
+EVIDENCE_TYPES = {
+    "application/pdf": ".pdf",
+    "application/msword": ".doc",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.ms-powerpoint": ".ppt",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "application/vnd.oasis.opendocument.presentation": ".odp",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+}
+EVIDENCE_HINT = _("PDF, document bureautique (Word, Excel, PowerPoint, OpenDocument) ou image (PNG, JPEG)")
+SNIFF_BYTES = 256 * 1024
+
+
+def check_evidence(upload):
+    """The file's type read from its content; ValidationError in French when
+    it is too large or not an accepted type."""
+    limit = settings.EVIDENCE_MAX_SIZE
+    if upload.size > limit:
+        raise ValidationError(
+            _("Le fichier « %(name)s » pèse %(size)s : %(limit)s au plus.")
+            % {"name": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
+    upload.seek(0)
+    mime = magic.from_buffer(upload.read(SNIFF_BYTES), mime=True)
+    upload.seek(0)
+    if mime not in EVIDENCE_TYPES:
+        raise ValidationError(
+            _("Le fichier « %(name)s » n’est pas d’un type accepté (%(hint)s).")
+            % {"name": upload.name, "hint": EVIDENCE_HINT}
+        )
+    upload.original_name = Path(upload.name).name[:200]
+    upload.name = "justificatif" + EVIDENCE_TYPES[mime]
+    return upload
+
+
+class CampaignForm(DsfrFormMixin, forms.ModelForm):
+    all_cpoms = forms.BooleanField(
+        label=_("Suivre tous les CPOM signés de la région en vigueur l’année suivie"), required=False, initial=True
+    )
+
+    class Meta:
+        model = Campaign
+        fields = ["region", "year", "opens_on", "closes_on", "corrections_until", "cpoms"]
+        widgets = {
+            "opens_on": DateInput(),
+            "closes_on": DateInput(),
+            "corrections_until": DateInput(),
+            "cpoms": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "year": _("L’année dont les valeurs sont déclarées."),
+            "corrections_until": _("Après la clôture, l’établissement ne corrige plus que les valeurs renvoyées."),
+        }
+
+    def __init__(self, *args, user, cpom_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.is_admin:
+            self.fields["region"].queryset = Region.objects.order_by("name")
+        else:
+            del self.fields["region"]
+        if self.instance.pk:
+            self.fields.pop("region", None)
+            self.fields["year"].disabled = True
+            self.fields["all_cpoms"].initial = False
+        else:
+            today = timezone.localdate()
+            self.initial.setdefault("year", today.year - 1 if today.month < 7 else today.year)
+            self.initial.setdefault("opens_on", today)
+            self.initial.setdefault("closes_on", today + datetime.timedelta(days=30))
+            self.initial.setdefault("corrections_until", today + datetime.timedelta(days=45))
+        self.fields["cpoms"].queryset = cpom_choices
+        self.fields["cpoms"].required = False
+        self.fields["cpoms"].label = _("CPOM suivis (si vous ne les suivez pas tous)")
+        self.fields["cpoms"].label_from_instance = lambda c: f"{c.legal_entity.name} — {c.period}"
+        self.fields["all_cpoms"].template_name = "cooperations/_plain_checkbox.html"
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if not 2000 <= year <= 2100:
+            raise ValidationError(_("Année invalide."))
+        return year
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("all_cpoms") and not data.get("cpoms"):
+            self.add_error("cpoms", _("Choisissez les CPOM suivis, ou cochez « tous les CPOM »."))
+        return data
+
+
+class EntryForm(forms.Form):
+    """One indicator's entry on the establishment's page."""
+
+    value = forms.CharField(label=_("Valeur"), required=False, max_length=500)
+    comment = forms.CharField(
+        label=_("Commentaire"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence = forms.FileField(label=_("Justificatif"), required=False, help_text=EVIDENCE_HINT)
+    clear_evidence = forms.BooleanField(label=_("Retirer le justificatif"), required=False)
+
+    def __init__(self, *args, indicator, declaration=None, editable=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicator, self.declaration, self.editable = indicator, declaration, editable
+        value_type = ValueType(indicator.value_type)
+        field = self.fields["value"]
+        field.label = _("Valeur %(unit)s") % {"unit": f"({indicator.unit})" if indicator.unit else ""}
+        if value_type == ValueType.BOOLEAN:
+            field.widget = forms.Select(choices=[("", "—"), ("oui", _("Oui")), ("non", _("Non"))])
+        elif value_type == ValueType.SCALE:
+            levels = scale_levels(indicator.scale_levels)
+            field.widget = forms.Select(choices=[("", "—"), *((level, level) for level in levels)])
+        elif value_type == ValueType.TEXT:
+            field.widget = forms.Textarea(attrs={"rows": 2})
+        else:
+            field.widget.attrs["inputmode"] = "decimal"
+            if value_type == ValueType.PERCENTAGE:
+                field.help_text = _("En %, entre 0 et 100")
+        field.widget.attrs["class"] = "fr-select" if isinstance(field.widget, forms.Select) else "fr-input"
+        self.fields["comment"].widget.attrs["class"] = "fr-input"
+        self.fields["evidence"].widget.attrs["class"] = "fr-upload"
+        if declaration is not None:
+            self.initial["value"] = raw_value(indicator.value_type, declaration.value, declaration.text)
+            self.initial["comment"] = declaration.comment
+        if not editable:
+            for name in self.fields:
+                self.fields[name].disabled = True
+
+    def clean_value(self):
+        raw = self.cleaned_data["value"].strip()
+        if not raw:
+            self.parsed = (None, "")
+            return raw
+        self.parsed = self.indicator.parse(raw)
+        return raw
+
+    def clean_evidence(self):
+        upload = self.cleaned_data.get("evidence")
+        return check_evidence(upload) if upload else None
+
+    def entry(self):
+        number, text = getattr(self, "parsed", (None, ""))
+        return Entry(
+            indicator=self.indicator,
+            number=number,
+            text=text,
+            comment=self.cleaned_data["comment"].strip(),
+            evidence=self.cleaned_data.get("evidence"),
+            clear_evidence=self.cleaned_data.get("clear_evidence", False),
+        )
+
+
+class SendBackForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du renvoi"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("L’établissement le reçoit par courriel et le voit à côté de la valeur."),
+        error_messages={"required": _("Indiquez le motif du renvoi : l’établissement en a besoin pour corriger.")},
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note interne (jamais visible par l’établissement)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("La note est vide.")},
+    )

@@ -1,0 +1,269 @@
+"""The rules of the follow-up: opening a campaign, declaring values, the
+state machine of a declaration and the ARS's decisions. Plain functions,
+transactional where they write; views only call them."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cooperations.models import Cpom
+
+from . import permissions
+from .models import (
+    DECLARATION_TRANSITIONS,
+    DIRECTOR_EDITABLE,
+    Campaign,
+    CampaignPhase,
+    Declaration,
+    DeclarationEvent,
+    DeclarationNote,
+    DeclarationStatus,
+)
+
+
+def _require(allowed):
+    if not allowed:
+        raise PermissionDenied
+
+
+def coverable_cpoms(region, year):
+    """The CPOMs a campaign of that région and year may follow: signed once
+    at least, and in force that year."""
+    return Cpom.objects.filter(
+        region=region, signed_on__isnull=False, first_year__lte=year, last_year__gte=year
+    ).select_related("legal_entity")
+
+
+def _check_windows(opens_on, closes_on, corrections_until):
+    if closes_on < opens_on:
+        raise ValidationError(_("La clôture des déclarations ne peut précéder leur ouverture."))
+    if corrections_until < closes_on:
+        raise ValidationError(_("La fin des corrections ne peut précéder la clôture des déclarations."))
+
+
+def _check_cpoms(region, year, cpoms):
+    eligible = set(coverable_cpoms(region, year).values_list("pk", flat=True))
+    if any(cpom.pk not in eligible for cpom in cpoms):
+        raise ValidationError(_("Une campagne ne suit que des CPOM signés de sa région, en vigueur l’année suivie."))
+    if not cpoms:
+        raise ValidationError(
+            _("Aucun CPOM signé de la région n’est en vigueur en %(year)s : il n’y a rien à suivre.") % {"year": year}
+        )
+
+
+@transaction.atomic
+def open_campaign(user, region, year, opens_on, closes_on, corrections_until, cpoms=None, notify=True) -> Campaign:
+    """Open the follow-up campaign of a région for a year, covering the given
+    CPOMs (all those in force by default); directors are told by email."""
+    _require(permissions.can_open_campaign(user, region))
+    _check_windows(opens_on, closes_on, corrections_until)
+    cpoms = list(coverable_cpoms(region, year) if cpoms is None else cpoms)
+    _check_cpoms(region, year, cpoms)
+    if Campaign.objects.filter(region=region, year=year).exists():
+        raise ValidationError(_("Une campagne %(year)s existe déjà pour cette région.") % {"year": year})
+    campaign = Campaign(
+        region=region,
+        year=year,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        corrections_until=corrections_until,
+        created_by=user,
+    )
+    campaign._history_user = user
+    campaign.save()
+    campaign.cpoms.set(cpoms)
+    if notify:
+        from .tasks import notify_campaign_opened
+
+        transaction.on_commit(lambda: notify_campaign_opened.delay(campaign.pk))
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(user, campaign, opens_on, closes_on, corrections_until, cpoms) -> Campaign:
+    """Move the windows or change the CPOMs followed; a CPOM that already has
+    declarations in the campaign stays."""
+    _require(permissions.can_manage_campaign(user, campaign))
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _check_windows(opens_on, closes_on, corrections_until)
+    cpoms = list(cpoms)
+    _check_cpoms(campaign.region, campaign.year, cpoms)
+    declared = set(campaign.declarations.values_list("indicator__commitment__cpom", flat=True))
+    if declared - {cpom.pk for cpom in cpoms}:
+        raise ValidationError(_("Un CPOM dont l’établissement a déjà déclaré des valeurs reste dans la campagne."))
+    campaign.opens_on, campaign.closes_on, campaign.corrections_until = opens_on, closes_on, corrections_until
+    if closes_on > timezone.localdate():
+        campaign.reminder_sent_on = None  # a later closing date deserves its own reminder
+    campaign._history_user = user
+    campaign.save()
+    campaign.cpoms.set(cpoms)
+    return campaign
+
+
+def _transition(declaration, to, user, reason=""):
+    """Move a declaration along its state machine and keep the step."""
+    if to not in DECLARATION_TRANSITIONS[DeclarationStatus(declaration.status)]:
+        raise ValidationError(
+            _("Une déclaration « %(from)s » ne peut passer à « %(to)s ».")
+            % {"from": declaration.get_status_display(), "to": DeclarationStatus(to).label}
+        )
+    previous = declaration.status
+    declaration.status = to
+    now = timezone.now()
+    if to == DeclarationStatus.SUBMITTED:
+        declaration.submitted_at = now
+    else:
+        declaration.decided_at = now
+    declaration.updated_by = user
+    declaration._history_user = user
+    declaration.save()
+    DeclarationEvent.objects.create(
+        declaration=declaration, previous_status=previous, status=to, user=user, at=now, reason=reason
+    )
+    return declaration
+
+
+@dataclass
+class Entry:
+    """What the establishment typed for one indicator, already parsed."""
+
+    indicator: object
+    number: object = None
+    text: str = ""
+    comment: str = ""
+    evidence: object = None
+    clear_evidence: bool = False
+
+    @property
+    def is_empty(self):
+        return self.number is None and not self.text and not self.comment and not self.evidence
+
+
+def window_error(campaign, status=None, day=None):
+    """Why a value cannot be declared now, or None. During the correction
+    window only the values the ARS sent back may change."""
+    phase = campaign.phase(day)
+    if phase == CampaignPhase.UPCOMING:
+        return _("La campagne n’est pas encore ouverte (ouverture le %(date)s).") % {
+            "date": campaign.opens_on.strftime("%d/%m/%Y")
+        }
+    if phase == CampaignPhase.CLOSED:
+        return _("La campagne est close : aucune déclaration n’est plus reçue.")
+    if phase == CampaignPhase.CORRECTION and status != DeclarationStatus.SENT_BACK:
+        return _("Les déclarations sont closes : seules les valeurs renvoyées par l’ARS peuvent être corrigées.")
+    if status is not None and status not in DIRECTOR_EDITABLE:
+        return _("Cette valeur est %(status)s : elle ne peut plus être modifiée.") % {
+            "status": DeclarationStatus(status).label.lower()
+        }
+    return None
+
+
+@transaction.atomic
+def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
+    """Save the establishment's values as drafts and, with ``submit``, submit
+    every draft that has a value. All or nothing. Returns (saved, submitted)."""
+    _require(permissions.can_declare(user, legal_entity_id))
+    due = set(
+        campaign.due_indicators().filter(commitment__cpom__legal_entity_id=legal_entity_id).values_list("pk", flat=True)
+    )
+    existing = {
+        declaration.indicator_id: declaration
+        for declaration in Declaration.objects.select_for_update().filter(indicator_id__in=due, year=campaign.year)
+    }
+    saved = 0
+    for entry in entries:
+        if entry.indicator.pk not in due:
+            raise ValidationError(
+                _("L’indicateur « %(label)s » n’est pas à déclarer dans cette campagne.")
+                % {"label": entry.indicator.label}
+            )
+        declaration = existing.get(entry.indicator.pk)
+        if declaration is None and entry.is_empty:
+            continue
+        if declaration is not None and _unchanged(declaration, entry):
+            continue
+        problem = window_error(campaign, declaration.status if declaration else None)
+        if problem:
+            raise ValidationError(problem)
+        if declaration is None:
+            declaration = Declaration(indicator=entry.indicator, campaign=campaign, year=campaign.year)
+        elif entry.is_empty and declaration.status == DeclarationStatus.DRAFT and not declaration.evidence:
+            declaration.delete()  # a draft emptied by its author is no declaration
+            del existing[entry.indicator.pk]
+            saved += 1
+            continue
+        created = declaration.pk is None
+        declaration.value, declaration.text, declaration.comment = entry.number, entry.text, entry.comment
+        # Replaced or removed evidence files stay on disk: the history points to them.
+        if entry.evidence:
+            declaration.evidence = entry.evidence
+            declaration.evidence_name = entry.evidence.name[:200]
+        elif entry.clear_evidence:
+            declaration.evidence = ""
+            declaration.evidence_name = ""
+        declaration.updated_by = user
+        declaration._history_user = user
+        declaration.save()
+        if created:
+            DeclarationEvent.objects.create(declaration=declaration, status=DeclarationStatus.DRAFT, user=user)
+        existing[entry.indicator.pk] = declaration
+        saved += 1
+    submitted = 0
+    if submit:
+        for declaration in existing.values():
+            if declaration.status in DIRECTOR_EDITABLE and declaration.has_value:
+                problem = window_error(campaign, declaration.status)
+                if problem:
+                    raise ValidationError(problem)
+                _transition(declaration, DeclarationStatus.SUBMITTED, user)
+                submitted += 1
+        if not submitted:
+            raise ValidationError(_("Aucune valeur à soumettre : renseignez au moins une valeur."))
+    return saved, submitted
+
+
+def _unchanged(declaration, entry):
+    return (
+        declaration.value == entry.number
+        and declaration.text == entry.text
+        and declaration.comment == entry.comment
+        and not entry.evidence
+        and not entry.clear_evidence
+    )
+
+
+def _locked(declaration):
+    return Declaration.objects.select_for_update().select_related("campaign", "indicator").get(pk=declaration.pk)
+
+
+@transaction.atomic
+def validate_declaration(user, declaration) -> Declaration:
+    """The ARS accepts the value: it is frozen from now on."""
+    _require(permissions.can_validate(user, declaration.campaign))
+    return _transition(_locked(declaration), DeclarationStatus.VALIDATED, user)
+
+
+@transaction.atomic
+def send_back(user, declaration, reason) -> Declaration:
+    """The ARS returns the value for correction, with its reason; the
+    director is told by email."""
+    _require(permissions.can_validate(user, declaration.campaign))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Indiquez le motif du renvoi : l’établissement en a besoin pour corriger."))
+    declaration = _transition(_locked(declaration), DeclarationStatus.SENT_BACK, user, reason)
+    from .tasks import notify_declaration_sent_back
+
+    transaction.on_commit(lambda: notify_declaration_sent_back.delay(declaration.pk))
+    return declaration
+
+
+def add_note(user, declaration, text) -> DeclarationNote:
+    _require(permissions.can_write_note(user, declaration.campaign))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("La note est vide."))
+    return DeclarationNote.objects.create(declaration=declaration, author=user, text=text)

@@ -1,0 +1,105 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Declaration, DeclarationStatus
+from .values import format_value
+
+DECLARATION_BADGES = {
+    DeclarationStatus.DRAFT: "fr-badge--info",
+    DeclarationStatus.SUBMITTED: "fr-badge--new",
+    DeclarationStatus.VALIDATED: "fr-badge--success",
+    DeclarationStatus.SENT_BACK: "fr-badge--warning",
+}
+RIGHT = {"td": {"class": "fr-cell--right"}}
+
+
+def status_badge(status, label):
+    return format_html('<p class="fr-badge fr-badge--sm {}">{}</p>', DECLARATION_BADGES.get(status, ""), label)
+
+
+class DashboardTable(tables.Table):
+    """The campaign's progress per establishment (rows of ``follow_up.entity_rows``)."""
+
+    name = tables.Column(verbose_name=_("Établissement (EJ)"))
+    finess = tables.Column(verbose_name=_("FINESS EJ"), attrs={"td": {"class": "app-nowrap"}})
+    due = tables.Column(verbose_name=_("Dues"), attrs=RIGHT)
+    draft = tables.Column(verbose_name=_("Brouillons"), attrs=RIGHT)
+    submitted = tables.Column(verbose_name=_("Soumises"), attrs=RIGHT)
+    validated = tables.Column(verbose_name=_("Validées"), attrs=RIGHT)
+    sent_back = tables.Column(verbose_name=_("Renvoyées"), attrs=RIGHT)
+    late = tables.Column(verbose_name=_("En retard"), attrs=RIGHT)
+    completion = tables.Column(verbose_name=_("Complétude"), attrs=RIGHT)
+
+    class Meta:
+        order_by = ("name",)
+        empty_text = _("Aucun établissement suivi par cette campagne.")
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+
+    def render_name(self, record):
+        url = reverse("indicators:declare", args=[self.campaign.pk, record.finess])
+        return format_html('<a href="{}">{}</a>', url, record.name)
+
+    def render_late(self, value):
+        return format_html('<p class="fr-badge fr-badge--sm fr-badge--error">{}</p>', value) if value else "0"
+
+    def value_late(self, value):
+        return value
+
+    def render_completion(self, value):
+        return f"{value} %"
+
+    def value_completion(self, value):
+        return value
+
+
+class DeclarationTable(tables.Table):
+    """The validation queue of a campaign."""
+
+    entity = tables.Column(verbose_name=_("Établissement"), accessor="indicator__commitment__cpom__legal_entity__name")
+    commitment = tables.Column(verbose_name=_("Engagement"), accessor="indicator__commitment__title")
+    theme = tables.Column(verbose_name=_("Thème"), accessor="indicator__commitment__theme")
+    indicator = tables.Column(verbose_name=_("Indicateur"), accessor="indicator__label")
+    value = tables.Column(verbose_name=_("Valeur déclarée"), attrs=RIGHT, orderable=False, empty_values=())
+    target = tables.Column(verbose_name=_("Cible de l’année"), attrs=RIGHT, orderable=False, empty_values=())
+    status = tables.Column(verbose_name=_("Statut"))
+    submitted_at = tables.DateTimeColumn(verbose_name=_("Soumise le"), format="d/m/Y H:i", default="—")
+    actions = tables.TemplateColumn(
+        template_name="indicators/_queue_actions.html",
+        verbose_name=_("Action"),
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = Declaration
+        fields = ["entity", "commitment", "theme", "indicator", "value", "target", "status", "submitted_at"]
+        order_by = ("entity",)
+        per_page = 50
+        empty_text = _("Aucune déclaration ne correspond à ces critères.")
+
+    def render_theme(self, record):
+        return record.indicator.commitment.get_theme_display()
+
+    value_theme = render_theme
+
+    def render_value(self, record):
+        return record.display or "—"
+
+    value_value = render_value
+
+    def render_target(self, record):
+        indicator = record.indicator
+        return format_value(indicator.value_type, record.target_value, record.target_text or "", indicator.unit) or "—"
+
+    value_target = render_target
+
+    def render_status(self, record):
+        return status_badge(record.status, record.get_status_display())
+
+    def value_status(self, record):
+        return record.get_status_display()

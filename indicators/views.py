@@ -1,0 +1,585 @@
+"""Pages of the follow-up: campaigns and their dashboard, the establishment's
+values to declare, the ARS's validation queue, a declaration, an indicator
+over the years. Views parse and render; rules are in ``services``."""
+
+from collections import OrderedDict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from cooperations.models import LegalEntity
+from cooperations.views import _crumbs
+
+from . import permissions, services
+from .filters import DeclarationFilter
+from .follow_up import entity_rows, region_totals
+from .forms_follow_up import CampaignForm, EntryForm, NoteForm, SendBackForm
+from .models import (
+    DIRECTOR_EDITABLE,
+    Campaign,
+    CampaignPhase,
+    Declaration,
+    DeclarationEvent,
+    DeclarationStatus,
+    Indicator,
+    IndicatorKind,
+    TargetValue,
+)
+from .progress import PROGRESS_BADGES, Progress, build_chart, indicator_progress
+from .tables import DECLARATION_BADGES, DashboardTable, DeclarationTable
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _export(request, table, name):
+    export = request.GET.get("_export")
+    if export in EXPORT_FORMATS:
+        stamp = timezone.localdate().isoformat()
+        return TableExport(export, table).response(f"{name}-{stamp}.{export}")
+    return None
+
+
+def _visible_campaign(request, pk):
+    return get_object_or_404(Campaign.objects.visible_to(request.user).select_related("region"), pk=pk)
+
+
+def _campaign_crumbs(campaign, current):
+    return _crumbs(
+        current,
+        (_("Suivi des indicateurs"), reverse("indicators:campaign_list")),
+        (str(campaign), campaign.get_absolute_url()),
+    )
+
+
+def _require_ars(request, campaign):
+    """Pages that show every establishment of a campaign stay within the ARS."""
+    if not permissions.can_read_notes(request.user, campaign):
+        raise PermissionDenied
+
+
+# --- Campaigns --------------------------------------------------------------------------------
+
+
+@login_required
+def campaign_list(request):
+    user = request.user
+    campaigns = Campaign.objects.visible_to(user).select_related("region").order_by("-year", "region__name")
+    return render(
+        request,
+        "indicators/campaign_list.html",
+        {
+            "campaigns": campaigns,
+            "today": timezone.localdate(),
+            "can_open": permissions.can_open_campaign(user),
+            "is_ars": user.is_admin or user.is_regional,
+            "nav": "follow_up",
+            "title": _("Suivi des indicateurs"),
+            "breadcrumb_data": _crumbs(_("Suivi des indicateurs")),
+        },
+    )
+
+
+def _cpom_choices(user, region=None, year=None):
+    from cooperations.models import Cpom
+
+    queryset = Cpom.objects.visible_to(user).filter(signed_on__isnull=False).select_related("legal_entity")
+    if region is not None:
+        queryset = queryset.filter(region=region)
+    if year is not None:
+        queryset = queryset.filter(first_year__lte=year, last_year__gte=year)
+    if user.is_admin and region is None:
+        return queryset.none()  # an admin follows every CPOM of the région he picks
+    return queryset.order_by("legal_entity__name", "first_year")
+
+
+@login_required
+def campaign_create(request):
+    user = request.user
+    if not permissions.can_open_campaign(user):
+        raise PermissionDenied
+    form = CampaignForm(request.POST or None, user=user, cpom_choices=_cpom_choices(user, user.region))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        region = data.get("region") or user.region
+        try:
+            campaign = services.open_campaign(
+                user,
+                region,
+                data["year"],
+                data["opens_on"],
+                data["closes_on"],
+                data["corrections_until"],
+                None if data["all_cpoms"] else data["cpoms"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Campagne %(year)s ouverte : %(n)s CPOM suivis ; les directeurs concernés sont prévenus par courriel."
+                )
+                % {"year": campaign.year, "n": campaign.cpoms.count()},
+            )
+            return redirect(campaign)
+    return render(
+        request,
+        "indicators/campaign_form.html",
+        {
+            "form": form,
+            "nav": "follow_up",
+            "title": _("Ouvrir une campagne de suivi"),
+            "breadcrumb_data": _crumbs(
+                _("Ouvrir une campagne"), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))
+            ),
+        },
+    )
+
+
+@login_required
+def campaign_update(request, pk):
+    campaign = _visible_campaign(request, pk)
+    if not permissions.can_manage_campaign(request.user, campaign):
+        raise PermissionDenied
+    choices = _cpom_choices(request.user, campaign.region, campaign.year)
+    form = CampaignForm(
+        request.POST or None,
+        instance=campaign,
+        user=request.user,
+        cpom_choices=choices,
+        initial={"cpoms": list(campaign.cpoms.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_campaign(
+                request.user,
+                campaign,
+                data["opens_on"],
+                data["closes_on"],
+                data["corrections_until"],
+                list(choices) if data["all_cpoms"] else data["cpoms"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Campagne modifiée."))
+            return redirect(campaign)
+    return render(
+        request,
+        "indicators/campaign_form.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "nav": "follow_up",
+            "title": _("Modifier la campagne"),
+            "breadcrumb_data": _campaign_crumbs(campaign, _("Modifier")),
+        },
+    )
+
+
+@login_required
+def campaign_dashboard(request, pk):
+    campaign = _visible_campaign(request, pk)
+    _require_ars(request, campaign)
+    rows = entity_rows(campaign)
+    table = DashboardTable(rows, campaign=campaign)
+    exported = _export(request, DashboardTable(rows, campaign=campaign), f"campagne-{campaign.year}-tableau-de-bord")
+    if exported:
+        return exported
+    RequestConfig(request, paginate=False).configure(table)
+    return render(
+        request,
+        "indicators/campaign_dashboard.html",
+        {
+            "campaign": campaign,
+            "phase": campaign.current_phase,
+            "table": table,
+            "totals": region_totals(rows),
+            "entity_count": len(rows),
+            "can_manage": permissions.can_manage_campaign(request.user, campaign),
+            "nav": "follow_up",
+            "title": str(campaign),
+            "breadcrumb_data": _crumbs(
+                str(campaign), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))
+            ),
+        },
+    )
+
+
+# --- The establishment's values ---------------------------------------------------------------
+
+
+@login_required
+def my_declarations(request):
+    """A director's way in: the open campaign of his entity, or the list."""
+    user = request.user
+    if not user.is_director:
+        return redirect("indicators:campaign_list")
+    campaigns = list(Campaign.objects.visible_to(user).select_related("region").order_by("-year"))
+    today = timezone.localdate()
+    accepting = [c for c in campaigns if c.phase(today) in (CampaignPhase.DECLARATION, CampaignPhase.CORRECTION)]
+    if len(accepting) == 1:
+        return redirect("indicators:declare", accepting[0].pk, user.legal_entity.finess)
+    return render(
+        request,
+        "indicators/campaign_list.html",
+        {
+            "campaigns": campaigns,
+            "today": today,
+            "nav": "follow_up",
+            "title": _("Mes indicateurs à renseigner"),
+            "breadcrumb_data": _crumbs(_("Mes indicateurs à renseigner")),
+        },
+    )
+
+
+def _declaration_rows(campaign, legal_entity):
+    """The entity's indicators in the campaign, grouped by commitment, with
+    the year's target, last year's value and this year's declaration, in a
+    fixed number of queries."""
+    year = campaign.year
+    indicators = (
+        campaign.followed_indicators()
+        .filter(commitment__cpom__legal_entity=legal_entity)
+        .select_related("commitment__cpom")
+        .prefetch_related(
+            Prefetch("targets", queryset=TargetValue.objects.filter(year=year), to_attr="year_targets"),
+            Prefetch(
+                "declarations",
+                queryset=Declaration.objects.filter(year__in=[year, year - 1]).prefetch_related(
+                    Prefetch(
+                        "events",
+                        queryset=DeclarationEvent.objects.filter(status=DeclarationStatus.SENT_BACK).order_by("-at"),
+                        to_attr="send_backs",
+                    )
+                ),
+                to_attr="recent",
+            ),
+        )
+        .order_by("commitment__cpom__first_year", "commitment__position", "commitment__pk", "position", "pk")
+    )
+    groups = OrderedDict()
+    for indicator in indicators:
+        by_year = {declaration.year: declaration for declaration in indicator.recent}
+        row = {
+            "indicator": indicator,
+            "target": indicator.year_targets[0] if indicator.year_targets else None,
+            "previous": by_year.get(year - 1),
+            "declaration": by_year.get(year),
+            "computed": indicator.kind == IndicatorKind.AUTOMATABLE,
+        }
+        declaration = row["declaration"]
+        row["send_back"] = declaration.send_backs[0] if declaration and declaration.send_backs else None
+        groups.setdefault(indicator.commitment, []).append(row)
+    return groups
+
+
+def _entry_forms(request, campaign, groups, can_edit):
+    """One form per indicator the establishment may still change now."""
+    forms = []
+    posted = request.method == "POST"
+    for rows in groups.values():
+        for row in rows:
+            declaration = row["declaration"]
+            editable = (
+                can_edit
+                and not row["computed"]
+                and services.window_error(campaign, declaration.status if declaration else None) is None
+            )
+            row["editable"] = editable
+            if editable:
+                row["form"] = EntryForm(
+                    request.POST if posted else None,
+                    request.FILES if posted else None,
+                    prefix=f"i{row['indicator'].pk}",
+                    indicator=row["indicator"],
+                    declaration=declaration,
+                )
+                forms.append(row["form"])
+    return forms
+
+
+@login_required
+def declare(request, pk, finess):
+    campaign = _visible_campaign(request, pk)
+    user = request.user
+    entity = get_object_or_404(LegalEntity.objects.filter(cpoms__campaigns=campaign).distinct(), finess=finess)
+    can_edit = permissions.can_declare(user, entity.pk)
+    if not can_edit and not permissions.can_read_notes(user, campaign):
+        raise PermissionDenied
+    groups = _declaration_rows(campaign, entity)
+    forms = _entry_forms(request, campaign, groups, can_edit)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        submit = "submit" in request.POST
+        if all(form.is_valid() for form in forms):
+            try:
+                saved, submitted = services.save_declarations(
+                    user, campaign, entity.pk, [form.entry() for form in forms], submit=submit
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                if submit:
+                    messages.success(
+                        request, _("%(n)s valeur(s) soumise(s) à l’ARS pour validation.") % {"n": submitted}
+                    )
+                else:
+                    messages.success(request, _("Brouillon enregistré (%(n)s valeur(s)).") % {"n": saved})
+                return redirect("indicators:declare", campaign.pk, entity.finess)
+        else:
+            messages.error(
+                request,
+                _(
+                    "Rien n’a été enregistré : corrigez les valeurs signalées. "
+                    "Un justificatif choisi doit l’être de nouveau."
+                ),
+            )
+    counts = {status: 0 for status in DeclarationStatus}
+    due = 0
+    for rows in groups.values():
+        for row in rows:
+            if not row["computed"]:
+                due += 1
+                if row["declaration"]:
+                    counts[DeclarationStatus(row["declaration"].status)] += 1
+    return render(
+        request,
+        "indicators/declare.html",
+        {
+            "campaign": campaign,
+            "phase": campaign.current_phase,
+            "entity": entity,
+            "groups": groups,
+            "can_edit": can_edit,
+            "has_forms": bool(forms),
+            "due": due,
+            "counts": counts,
+            "badges": DECLARATION_BADGES,
+            "nav": "follow_up",
+            "title": _("Indicateurs à renseigner — %(year)s") % {"year": campaign.year},
+            "breadcrumb_data": _campaign_crumbs(campaign, entity.name)
+            if permissions.can_read_notes(user, campaign)
+            else _crumbs(_("Mes indicateurs à renseigner")),
+        },
+    )
+
+
+# --- The ARS's validation ---------------------------------------------------------------------
+
+
+def _queue_queryset(campaign, user):
+    target = TargetValue.objects.filter(indicator=OuterRef("indicator"), year=OuterRef("year"))
+    return (
+        Declaration.objects.visible_to(user)
+        .filter(campaign=campaign)
+        .exclude(status=DeclarationStatus.DRAFT)
+        .select_related("indicator__commitment__cpom__legal_entity")
+        .annotate(target_value=Subquery(target.values("value")[:1]), target_text=Subquery(target.values("text")[:1]))
+    )
+
+
+@login_required
+def validation_queue(request, pk):
+    campaign = _visible_campaign(request, pk)
+    _require_ars(request, campaign)
+    filterset = DeclarationFilter(
+        request.GET or None, queryset=_queue_queryset(campaign, request.user), campaign=campaign
+    )
+    exported = _export(
+        request,
+        DeclarationTable(filterset.qs, order_by=request.GET.get("sort") or None, exclude=("actions",)),
+        f"campagne-{campaign.year}-declarations",
+    )
+    if exported:
+        return exported
+    table = DeclarationTable(
+        filterset.qs, exclude=() if permissions.can_validate(request.user, campaign) else ("actions",)
+    )
+    RequestConfig(request, paginate=True).configure(table)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "indicators/validation_queue.html",
+        {
+            "campaign": campaign,
+            "filter": filterset,
+            "table": table,
+            "query": query,
+            "waiting": filterset.qs.filter(status=DeclarationStatus.SUBMITTED).count(),
+            "nav": "follow_up",
+            "title": _("Déclarations à valider — %(year)s") % {"year": campaign.year},
+            "breadcrumb_data": _campaign_crumbs(campaign, _("Validation")),
+        },
+    )
+
+
+def _visible_declaration(request, pk):
+    queryset = Declaration.objects.visible_to(request.user).select_related(
+        "campaign__region", "indicator__commitment__cpom__legal_entity", "updated_by"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+@login_required
+def declaration_detail(request, pk, send_back_form=None, note_form=None):
+    declaration = _visible_declaration(request, pk)
+    campaign = declaration.campaign
+    user = request.user
+    indicator = declaration.indicator
+    can_validate = permissions.can_validate(user, campaign)
+    context = {
+        "declaration": declaration,
+        "indicator": indicator,
+        "campaign": campaign,
+        "entity": indicator.commitment.cpom.legal_entity,
+        "target": indicator.targets.filter(year=declaration.year).first(),
+        "events": declaration.events.select_related("user"),
+        "badges": DECLARATION_BADGES,
+        "can_decide": can_validate and declaration.status == DeclarationStatus.SUBMITTED,
+        "can_declare": permissions.can_declare(user, indicator.commitment.cpom.legal_entity_id)
+        and declaration.status in DIRECTOR_EDITABLE,
+        "send_back_form": send_back_form or SendBackForm(),
+        "nav": "follow_up",
+        "title": indicator.label,
+        "breadcrumb_data": _crumbs(
+            _("Déclaration %(year)s") % {"year": declaration.year},
+            (_("Suivi des indicateurs"), reverse("indicators:campaign_list")),
+            (indicator.label, reverse("indicators:indicator_detail", args=[indicator.pk])),
+        ),
+    }
+    if permissions.can_read_notes(user, campaign):
+        context["notes"] = declaration.notes.select_related("author")
+        context["can_write_note"] = permissions.can_write_note(user, campaign)
+        context["note_form"] = note_form or NoteForm()
+    status = 400 if send_back_form is not None or note_form is not None else 200
+    return render(request, "indicators/declaration_detail.html", context, status=status)
+
+
+def _after_decision(request, declaration):
+    target = request.POST.get("next", "")
+    if target.startswith("/suivi/") and "//" not in target:
+        return redirect(target)
+    return redirect(declaration)
+
+
+@login_required
+@require_POST
+def declaration_validate(request, pk):
+    declaration = _visible_declaration(request, pk)
+    try:
+        services.validate_declaration(request.user, declaration)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Valeur validée : « %(label)s ».") % {"label": declaration.indicator.label})
+    return _after_decision(request, declaration)
+
+
+@login_required
+@require_POST
+def declaration_send_back(request, pk):
+    declaration = _visible_declaration(request, pk)
+    if not permissions.can_validate(request.user, declaration.campaign):
+        raise PermissionDenied
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        return declaration_detail(request, pk, send_back_form=form)
+    try:
+        services.send_back(request.user, declaration, form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Valeur renvoyée à l’établissement, qui est prévenu par courriel."))
+    return _after_decision(request, declaration)
+
+
+@login_required
+@require_POST
+def declaration_note(request, pk):
+    declaration = _visible_declaration(request, pk)
+    if not permissions.can_write_note(request.user, declaration.campaign):
+        raise PermissionDenied
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return declaration_detail(request, pk, note_form=form)
+    services.add_note(request.user, declaration, form.cleaned_data["text"])
+    messages.success(request, _("Note interne ajoutée."))
+    return redirect(declaration)
+
+
+@login_required
+def declaration_evidence(request, pk):
+    declaration = _visible_declaration(request, pk)
+    if not declaration.evidence:
+        raise Http404
+    return FileResponse(
+        declaration.evidence.open("rb"), as_attachment=True, filename=declaration.evidence_name or "justificatif"
+    )
+
+
+# --- An indicator over the years --------------------------------------------------------------
+
+
+def indicator_values(indicator):
+    """The validated value of each year, as numbers, and as declarations."""
+    declarations = {d.year: d for d in indicator.declarations.all()}
+    values = {year: d.value for year, d in declarations.items() if d.status == DeclarationStatus.VALIDATED}
+    return values, declarations
+
+
+@login_required
+def indicator_detail(request, pk):
+    indicator = get_object_or_404(
+        Indicator.objects.visible_to(request.user)
+        .select_related("commitment__cpom__legal_entity")
+        .prefetch_related("targets", "declarations"),
+        pk=pk,
+    )
+    cpom = indicator.commitment.cpom
+    targets = {t.year: t for t in indicator.targets.all()}
+    values, declarations = indicator_values(indicator)
+    progress = indicator_progress(indicator, values, {y: t.value for y, t in targets.items()})
+    years = sorted(set(cpom.years) | set(declarations))
+    rows = [
+        {
+            "year": year,
+            "target": targets.get(year),
+            "declaration": declarations.get(year),
+        }
+        for year in years
+    ]
+    return render(
+        request,
+        "indicators/indicator_detail.html",
+        {
+            "indicator": indicator,
+            "cpom": cpom,
+            "rows": rows,
+            "chart": build_chart(indicator, cpom.years, values, {y: t.value for y, t in targets.items()}),
+            "progress": progress,
+            "progress_badge": PROGRESS_BADGES[progress],
+            "badges": DECLARATION_BADGES,
+            "legend": Progress,
+            "nav": "cpoms",
+            "title": indicator.label,
+            "breadcrumb_data": _crumbs(
+                indicator.label,
+                (_("CPOM"), reverse("cooperations:cpom_list")),
+                (cpom.legal_entity.name, cpom.get_absolute_url()),
+            ),
+        },
+    )
