@@ -281,10 +281,17 @@ class Campaign(models.Model):
         verbose_name_plural = _("campagnes de suivi")
         ordering = ["-year", "region"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "year"], name="one_campaign_per_region_and_year"),
+            models.UniqueConstraint(
+                fields=["region", "year"],
+                name="one_campaign_per_region_and_year",
+                violation_error_message=_("Une campagne existe déjà pour cette région et cette année."),
+            ),
             models.CheckConstraint(
                 condition=Q(opens_on__lte=models.F("closes_on")) & Q(closes_on__lte=models.F("corrections_until")),
                 name="campaign_windows_in_order",
+                violation_error_message=_(
+                    "Les dates doivent se suivre : ouverture, puis clôture des déclarations, puis fin des corrections."
+                ),
             ),
         ]
 

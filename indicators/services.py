@@ -200,7 +200,7 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
         # Replaced or removed evidence files stay on disk: the history points to them.
         if entry.evidence:
             declaration.evidence = entry.evidence
-            declaration.evidence_name = entry.evidence.name[:200]
+            declaration.evidence_name = getattr(entry.evidence, "original_name", entry.evidence.name)[:200]
         elif entry.clear_evidence:
             declaration.evidence = ""
             declaration.evidence_name = ""

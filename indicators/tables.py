@@ -44,6 +44,9 @@ class DashboardTable(tables.Table):
         url = reverse("indicators:declare", args=[self.campaign.pk, record.finess])
         return format_html('<a href="{}">{}</a>', url, record.name)
 
+    def value_name(self, record):
+        return record.name
+
     def render_late(self, value):
         return format_html('<p class="fr-badge fr-badge--sm fr-badge--error">{}</p>', value) if value else "0"
 

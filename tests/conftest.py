@@ -25,6 +25,16 @@ from .factories import (
 
 
 @pytest.fixture
+def eager():
+    """Tasks run in this process, inside the test's transaction (the worker
+    of PostgreSQL mode would not see its uncommitted data)."""
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def world(db):
     return build_world()
 

@@ -12,15 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperations.models import AnnexArchive
-from cpom.celery import app as celery_app
-
-
-@pytest.fixture
-def eager():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def _request(client, django_capture_on_commit_callbacks, data):
@@ -89,7 +80,9 @@ def test_admin_archive_of_one_region_is_named_after_it(client, world, eager, dja
     client.force_login(world["users"]["admin"])
     archive = _request(client, django_capture_on_commit_callbacks, {"region": "32"})
     assert archive.label == "Annexes volet 3 — Hauts-de-France (2 CPOM)"
-    assert archive.region_id == "32" and sorted(archive.cpom_ids) == sorted([world["cpom_c"].pk, world["cpom_c_old"].pk])
+    assert archive.region_id == "32" and sorted(archive.cpom_ids) == sorted(
+        [world["cpom_c"].pk, world["cpom_c_old"].pk]
+    )
 
 
 def test_expired_archives_are_purged_with_their_file(client, world, eager, django_capture_on_commit_callbacks):
