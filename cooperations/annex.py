@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dsfr
+from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -48,9 +49,26 @@ def pick_version(cpom, number=None) -> CpomVersion:
     return versions.first()
 
 
-def annex_context(cpom, version: CpomVersion) -> dict:
+def followed_values(indicator_ids) -> dict:
+    """{indicator id: {year: value as shown}} of the values the ARS validated."""
+    declaration_model = apps.get_model("indicators", "Declaration")
+    values = {}
+    declarations = declaration_model.objects.filter(indicator_id__in=indicator_ids, status="validee").select_related(
+        "indicator"
+    )
+    for declaration in declarations:
+        values.setdefault(declaration.indicator_id, {})[declaration.year] = declaration.display
+    return values
+
+
+def annex_context(cpom, version: CpomVersion, follow_up=False) -> dict:
+    """With ``follow_up``, each indicator also shows the values validated so
+    far: an edition of the follow-up, never the signed document itself."""
     content = version.content if version.is_signed else snapshot(cpom)
     years = cpom.years
+    followed = (
+        followed_values([i["id"] for item in content["commitments"] for i in item["indicators"]]) if follow_up else {}
+    )
     commitments = []
     for index, item in enumerate(content["commitments"], start=1):
         fields = item["fields"]
@@ -59,6 +77,9 @@ def annex_context(cpom, version: CpomVersion) -> dict:
             values = indicator["fields"]
             row = {key: values.get(str(label), "") for key, label in INDICATOR_LABELS.items()}
             row["targets"] = [values.get(target_label(year), "") for year in years]
+            if follow_up:
+                found = followed.get(indicator["id"], {})
+                row["values"] = [found.get(year, "") for year in years]
             indicators.append(row)
         commitments.append(
             {
@@ -85,6 +106,7 @@ def annex_context(cpom, version: CpomVersion) -> dict:
         "introduction": INTRODUCTION,
         "commitments": commitments,
         "changes": changes,
+        "follow_up": follow_up,
         "generated_at": timezone.localtime(),
         "fonts_url": FONTS.as_uri(),
     }
@@ -97,32 +119,35 @@ def render_pdf(context) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
-def annex_filename(cpom, version) -> str:
+def annex_filename(cpom, version, follow_up=False) -> str:
     """E.g. annexe-volet3-780110011-ch-francois-quesnay-mantes-2021-2025-avenant-1.pdf"""
     suffix = "contrat-initial" if version.number == 0 else f"avenant-{version.number}"
+    if follow_up:
+        suffix += f"-suivi-{timezone.localdate().isoformat()}"
     name = slugify(cpom.legal_entity.name)[:60].strip("-")
     return f"annexe-volet3-{cpom.legal_entity.finess}-{name}-{cpom.period.replace('–', '-')}-{suffix}.pdf"
 
 
 @transaction.atomic
-def annex_pdf(cpom, version, user) -> AnnexFile:
+def annex_pdf(cpom, version, user, follow_up=False) -> AnnexFile:
     """The PDF of a version: for a signed version, the one stored at its first
-    export (same bytes every time); for an open version, a new rendering,
-    stored with its fingerprint as any generated annex."""
-    if version.is_signed:
+    export (same bytes every time); for an open version or an edition of the
+    follow-up, a new rendering, stored with its fingerprint as any generated
+    annex."""
+    if version.is_signed and not follow_up:
         stored = AnnexFile.objects.select_for_update().filter(version=version, version_signed=True).first()
         if stored is not None:
             return stored
-    data = render_pdf(annex_context(cpom, version))
+    data = render_pdf(annex_context(cpom, version, follow_up))
     annex = AnnexFile(
         cpom=cpom,
         version=version,
-        version_signed=version.is_signed,
+        version_signed=version.is_signed and not follow_up,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         created_by=user,
     )
-    annex.file.save(annex_filename(cpom, version), ContentFile(data), save=False)
+    annex.file.save(annex_filename(cpom, version, follow_up), ContentFile(data), save=False)
     annex.save()
     return annex
 

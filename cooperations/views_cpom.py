@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from django_tables2.export import TableExport
 
 from indicators.forms import IndicatorFormSet, template_prefill
+from indicators.progress import attach_progress
 
 from . import permissions, services
 from .annex import annex_context, annex_filename, annex_pdf, pick_version, request_archive
@@ -216,6 +217,7 @@ def cpom_detail(request, pk):
     can_manage = permissions.can_manage_cpom(user, cpom)
     context = {
         "cpom": cpom,
+        "progress_totals": attach_progress(commitments) if cpom.has_been_signed else [],
         "commitments": commitments,
         "general_thread": threads.get(None, []),
         "versions": version_diffs(versions),
@@ -516,7 +518,8 @@ def _annex_version(request, cpom):
 def annex_preview(request, pk):
     cpom = _visible_cpom(request, pk)
     permissions.require(permissions.can_export_annex(request.user, cpom))
-    return render(request, "cooperations/annex.html", annex_context(cpom, _annex_version(request, cpom)))
+    follow_up = bool(request.GET.get("suivi"))
+    return render(request, "cooperations/annex.html", annex_context(cpom, _annex_version(request, cpom), follow_up))
 
 
 @login_required
@@ -524,11 +527,12 @@ def annex_download(request, pk):
     cpom = _visible_cpom(request, pk)
     permissions.require(permissions.can_export_annex(request.user, cpom))
     version = _annex_version(request, cpom)
-    annex = annex_pdf(cpom, version, request.user)
+    follow_up = bool(request.GET.get("suivi"))
+    annex = annex_pdf(cpom, version, request.user, follow_up)
     response = FileResponse(
         annex.file.open("rb"),
         as_attachment=True,
-        filename=annex_filename(cpom, version),
+        filename=annex_filename(cpom, version, follow_up),
         content_type="application/pdf",
     )
     response["X-Annex-SHA256"] = annex.sha256

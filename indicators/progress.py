@@ -199,3 +199,38 @@ def build_chart(indicator, years, values, targets):
             x_of(baseline_year), y_of(indicator.baseline_value), baseline_year, label(indicator.baseline_value)
         )
     return chart
+
+
+def attach_progress(commitments):
+    """Set on each indicator of ``commitments`` (their indicators and targets
+    prefetched) its status and latest validated value, on each commitment the
+    worst status of its indicators; return the count per status. One query."""
+    from .models import Declaration, DeclarationStatus
+
+    indicators = [indicator for commitment in commitments for indicator in commitment.indicators.all()]
+    validated = {}
+    for indicator_id, year, number, text in Declaration.objects.filter(
+        indicator__in=[indicator.pk for indicator in indicators], status=DeclarationStatus.VALIDATED
+    ).values_list("indicator_id", "year", "value", "text"):
+        validated.setdefault(indicator_id, {})[year] = (number, text)
+    totals = {status: 0 for status in Progress}
+    for commitment in commitments:
+        statuses = []
+        for indicator in commitment.indicators.all():
+            values = validated.get(indicator.pk, {})
+            targets = {target.year: target.value for target in indicator.targets.all()}
+            indicator.progress = Progress(
+                indicator_progress(indicator, {year: number for year, (number, _t) in values.items()}, targets)
+            )
+            indicator.progress_badge = PROGRESS_BADGES[indicator.progress]
+            indicator.values_by_year = {
+                year: format_value(indicator.value_type, number, text, indicator.unit)
+                for year, (number, text) in values.items()
+            }
+            indicator.latest_year = max(values) if values else None
+            indicator.latest_value = indicator.values_by_year.get(indicator.latest_year, "")
+            statuses.append(indicator.progress)
+            totals[indicator.progress] += 1
+        commitment.progress, commitment.progress_counts = summarise(statuses)
+        commitment.progress_badge = PROGRESS_BADGES[commitment.progress]
+    return [(status, count, PROGRESS_BADGES[status]) for status, count in totals.items() if count]

@@ -375,3 +375,41 @@ def test_director_page_queries_do_not_grow(client, world):
     Cpom.objects.filter(pk=cpom.pk).update(status="signe")
     assert _queries(client, _declare_url(world)) == before
     assert "Autre 4" in client.get(_declare_url(world)).content.decode()
+
+
+# --- The CPOM page and the annex, once followed ---------------------------------------------------
+
+
+def test_cpom_page_summarises_the_statuses(client, world):
+    from indicators import services
+
+    services.validate_declaration(world["users"]["negotiator"], world["declaration_a"])
+    _login(client, world, "director")
+    response = client.get(world["cpom_a_old"].get_absolute_url())
+    page = response.content.decode()
+    assert "Où en sont les engagements" in page
+    # One indicator reached (11 against a final 11), one declarative and one computed not yet validated.
+    assert "Atteint : 1" in page and "Non renseigné : 2" in page
+    assert "Suivi : Non renseigné" in page  # the commitment shows its worst status
+    # A CPOM never signed has nothing to follow yet.
+    assert "Où en sont les engagements" not in client.get(world["cpom_a"].get_absolute_url()).content.decode()
+
+
+def test_annex_with_follow_up_shows_validated_values_and_leaves_the_signed_pdf_alone(client, world):
+    from pypdf import PdfReader
+
+    from indicators import services
+
+    _login(client, world, "negotiator")
+    url = reverse("cooperations:annex_download", args=[world["cpom_a_old"].pk])
+    signed = b"".join(client.get(url).streaming_content)
+    services.validate_declaration(world["users"]["negotiator"], world["declaration_a"])
+    followed = client.get(url, {"suivi": "1"})
+    assert "suivi-" in followed["Content-Disposition"]
+    data = b"".join(followed.streaming_content)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "Valeur validée" in text and "Édition du suivi" in text and "11 vacations" in text
+    # The signed annex is still the one signed, byte for byte.
+    assert b"".join(client.get(url).streaming_content) == signed
+    preview = client.get(reverse("cooperations:annex_preview", args=[world["cpom_a_old"].pk]), {"suivi": "1"})
+    assert "Valeur validée" in preview.content.decode()
