@@ -50,3 +50,28 @@ def test_annex_archive_task_builds_the_zip(worker_queue):
     assert archive.done == 2 and archive.progress == 100 and len(archive.sha256) == 64
     with archive.file.open("rb") as handle:
         assert handle.read(2) == b"PK"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reminder_task_in_the_worker_sends_once(worker_queue):
+    import datetime
+
+    from django.utils import timezone
+
+    from indicators.models import Campaign
+    from indicators.tasks import send_campaign_reminders
+
+    from .conftest import build_world
+
+    load_reference_lists()
+    world = build_world()
+    Campaign.objects.filter(pk=world["campaign_idf"].pk).update(
+        closes_on=timezone.localdate() + datetime.timedelta(days=3)
+    )
+    world["users"]["director"].email = "dir.a@ch-alpha.fr"
+    world["users"]["director"].save()
+    options = {"queue": worker_queue} if worker_queue else {}
+    # Entity A misses one value: its director is reminded; a second run sends nothing.
+    assert send_campaign_reminders.apply_async(**options).get(timeout=60) == 1
+    assert send_campaign_reminders.apply_async(**options).get(timeout=60) == 0
+    assert Campaign.objects.get(pk=world["campaign_idf"].pk).reminder_sent_on == timezone.localdate()

@@ -115,8 +115,28 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """One world for the whole table, built once inside a transaction rolled
+    back at the end; each test runs in a savepoint of it (the requests here
+    only read)."""
+    from django.db import transaction
+
+    from ..conftest import build_world
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.mark.parametrize(("name", "args", "role", "expected"), CASES)
-def test_role_gets_expected_status(client, world, name, args, role, expected):
+def test_role_gets_expected_status(client, shared_world, db, name, args, role, expected):
+    world = shared_world
     if role != "anonymous":
         client.force_login(world["users"][role])
     response = client.get(reverse(name, args=args(world)))

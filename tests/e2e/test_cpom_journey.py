@@ -166,7 +166,7 @@ def test_admin_downloads_an_annex_and_the_region_archive(page, live_server, e2e_
     assert pdf.read_bytes().startswith(b"%PDF") and e2e_world["entities"]["b"].finess in pdf.name
 
     page.goto(f"{live_server.url}/cpom/?region=11")
-    page.get_by_role("button", name="Annexes PDF de ces 3 CPOM (ZIP)").click()
+    page.get_by_role("button", name="Annexes PDF de ces 4 CPOM (ZIP)").click()
     expect(page.get_by_test_id("archive-status")).to_have_text("Terminé", timeout=90_000)
     expect(page.get_by_test_id("archive-percent")).to_have_text("100 %")
     with page.expect_download() as download:
@@ -174,4 +174,4 @@ def test_admin_downloads_an_annex_and_the_region_archive(page, live_server, e2e_
     archive = tmp_path / "archive.zip"
     download.value.save_as(archive)
     with zipfile.ZipFile(archive) as zipped:
-        assert len(zipped.namelist()) == 3
+        assert len(zipped.namelist()) == 4
