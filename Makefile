@@ -34,12 +34,14 @@ test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
-## Benchmarks (figures only): ROWS SAE lines and SITES FINESS+ sites imported twice; CPOM pages over CPOMS CPOMs.
+## Benchmarks (figures only): ROWS SAE lines and SITES FINESS+ sites imported twice; CPOM pages over CPOMS CPOMs;
+## the follow-up dashboard over ESTABLISHMENTS establishments.
 ROWS ?= 100000
 SITES ?= 100000
 CPOMS ?= 500
+ESTABLISHMENTS ?= 1000
 bench: setup
-	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS) && $(PY) manage.py bench_annex'
+	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS) && $(PY) manage.py bench_annex && $(PY) manage.py bench_follow_up --establishments $(ESTABLISHMENTS)'
 
 lint: setup
 	$(VENV)/bin/ruff check --fix .

@@ -1,8 +1,10 @@
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
@@ -54,6 +56,9 @@ def home(request):
             CooperationStructure.objects.visible_to(user).annotate(member_count=Count("memberships")).order_by("kind")
         )
         context["cpoms"] = Cpom.objects.visible_to(user).order_by("-first_year")
+        # The follow-up lives in ``indicators``, which depends on this app: looked up, not imported.
+        campaigns = apps.get_model("indicators", "Campaign").objects.visible_to(user)
+        context["open_campaigns"] = campaigns.accepting_on(timezone.localdate()).order_by("-year")
         return render(request, "cooperations/home_director.html", context)
     establishments = Establishment.objects.visible_to(user)
     structures = CooperationStructure.objects.visible_to(user)

@@ -39,6 +39,7 @@ from .progress import PROGRESS_BADGES, Progress, build_chart, indicator_progress
 from .tables import DECLARATION_BADGES, DashboardTable, DeclarationTable
 
 EXPORT_FORMATS = ("csv", "xlsx")
+DASHBOARD_PAGE = 50
 
 
 def _export(request, table, name):
@@ -197,7 +198,7 @@ def campaign_dashboard(request, pk):
     exported = _export(request, DashboardTable(rows, campaign=campaign), f"campagne-{campaign.year}-tableau-de-bord")
     if exported:
         return exported
-    RequestConfig(request, paginate=False).configure(table)
+    RequestConfig(request, paginate={"per_page": DASHBOARD_PAGE}).configure(table)
     return render(
         request,
         "indicators/campaign_dashboard.html",

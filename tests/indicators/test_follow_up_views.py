@@ -413,3 +413,11 @@ def test_annex_with_follow_up_shows_validated_values_and_leaves_the_signed_pdf_a
     assert b"".join(client.get(url).streaming_content) == signed
     preview = client.get(reverse("cooperations:annex_preview", args=[world["cpom_a_old"].pk]), {"suivi": "1"})
     assert "Valeur validée" in preview.content.decode()
+
+
+def test_director_home_points_to_the_open_campaign(client, world):
+    _login(client, world, "director")
+    page = client.get(reverse("home")).content.decode()
+    assert "Campagne de suivi 2025 : vos indicateurs à renseigner" in page and _declare_url(world) in page
+    _login(client, world, "director_other")
+    assert _declare_url(world) not in client.get(reverse("home")).content.decode()
