@@ -1,18 +1,17 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cooperations.filters import FilterForm
-from cooperations.models import LegalEntity, Theme
+from cooperations.models import Theme
 
 from .models import Declaration, DeclarationStatus
 
 
 class DeclarationFilter(django_filters.FilterSet):
-    legal_entity = django_filters.ModelChoiceFilter(
-        label=_("Établissement"),
-        field_name="indicator__commitment__cpom__legal_entity",
-        queryset=LegalEntity.objects.none(),
-        empty_label=_("Tous"),
+    # A search rather than a list: a campaign may cover a thousand establishments.
+    establishment = django_filters.CharFilter(
+        label=_("Établissement"), method="search_entity", help_text=_("Nom ou numéro FINESS de l’entité juridique")
     )
     theme = django_filters.ChoiceFilter(
         label=_("Thème de l’engagement"),
@@ -24,9 +23,12 @@ class DeclarationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Declaration
-        fields = ["legal_entity", "theme", "status"]
+        fields = ["establishment", "theme", "status"]
         form = FilterForm
 
-    def __init__(self, *args, campaign, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["legal_entity"].queryset = LegalEntity.objects.filter(cpoms__campaigns=campaign).order_by("name")
+    def search_entity(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        entity = "indicator__commitment__cpom__legal_entity"
+        return queryset.filter(Q(**{f"{entity}__name__icontains": value}) | Q(**{f"{entity}__finess": value}))

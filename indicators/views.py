@@ -396,9 +396,7 @@ def _queue_queryset(campaign, user):
 def validation_queue(request, pk):
     campaign = _visible_campaign(request, pk)
     _require_ars(request, campaign)
-    filterset = DeclarationFilter(
-        request.GET or None, queryset=_queue_queryset(campaign, request.user), campaign=campaign
-    )
+    filterset = DeclarationFilter(request.GET or None, queryset=_queue_queryset(campaign, request.user))
     exported = _export(
         request,
         DeclarationTable(filterset.qs, order_by=request.GET.get("sort") or None, exclude=("actions",)),

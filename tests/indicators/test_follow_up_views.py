@@ -213,6 +213,10 @@ def test_queue_filters_and_exports(client, world):
     assert response.context["table"].paginator.count == 1
     assert client.get(url, {"status": "validee"}).context["table"].paginator.count == 0
     assert client.get(url, {"theme": "logistique"}).context["table"].paginator.count == 0
+    assert client.get(url, {"establishment": "alpha"}).context["table"].paginator.count == 1
+    finess = world["entities"]["a"].finess
+    assert client.get(url, {"establishment": finess}).context["table"].paginator.count == 1
+    assert client.get(url, {"establishment": "Bravo"}).context["table"].paginator.count == 0
     xlsx = client.get(url, {"_export": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(sheet.iter_rows(values_only=True))
