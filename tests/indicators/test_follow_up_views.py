@@ -425,3 +425,13 @@ def test_director_home_points_to_the_open_campaign(client, world):
     assert "Campagne de suivi 2025 : vos indicateurs à renseigner" in page and _declare_url(world) in page
     _login(client, world, "director_other")
     assert _declare_url(world) not in client.get(reverse("home")).content.decode()
+
+
+def test_a_step_whose_author_was_deleted_still_shows(client, world):
+    from indicators.models import DeclarationEvent
+
+    DeclarationEvent.objects.filter(declaration=world["declaration_a"]).update(user=None)
+    world["declaration_a"].notes.update(author=None)
+    _login(client, world, "negotiator")
+    response = client.get(reverse("indicators:declaration_detail", args=[world["declaration_a"].pk]))
+    assert response.status_code == 200 and "Soumise à l’ARS" in response.content.decode()
