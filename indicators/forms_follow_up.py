@@ -74,6 +74,7 @@ class CampaignForm(DsfrFormMixin, forms.ModelForm):
             "corrections_until": DateInput(),
             "cpoms": forms.CheckboxSelectMultiple,
         }
+        labels = {"cpoms": _("CPOM suivis, si vous ne les suivez pas tous")}
         help_texts = {
             "year": _("L’année dont les valeurs sont déclarées."),
             "corrections_until": _("Après la clôture, l’établissement ne corrige plus que les valeurs renvoyées."),
@@ -98,7 +99,6 @@ class CampaignForm(DsfrFormMixin, forms.ModelForm):
             self.initial.setdefault("corrections_until", today + datetime.timedelta(days=45))
         self.fields["cpoms"].queryset = cpom_choices
         self.fields["cpoms"].required = False
-        self.fields["cpoms"].label = _("CPOM suivis (si vous ne les suivez pas tous)")
         self.fields["cpoms"].label_from_instance = lambda c: f"{c.legal_entity.name} — {c.period}"
         self.fields["all_cpoms"].template_name = "cooperations/_plain_checkbox.html"
 
@@ -180,7 +180,7 @@ class SendBackForm(forms.Form):
     reason = forms.CharField(
         label=_("Motif du renvoi"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "fr-input"}),
         help_text=_("L’établissement le reçoit par courriel et le voit à côté de la valeur."),
         error_messages={"required": _("Indiquez le motif du renvoi : l’établissement en a besoin pour corriger.")},
     )
@@ -190,6 +190,6 @@ class NoteForm(forms.Form):
     text = forms.CharField(
         label=_("Note interne (jamais visible par l’établissement)"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "fr-input"}),
         error_messages={"required": _("La note est vide.")},
     )
