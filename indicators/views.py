@@ -2,6 +2,7 @@
 values to declare, the ARS's validation queue, a declaration, an indicator
 over the years. Views parse and render; rules are in ``services``."""
 
+import mimetypes
 from collections import OrderedDict
 
 from django.contrib import messages
@@ -525,8 +526,13 @@ def declaration_evidence(request, pk):
     declaration = _visible_declaration(request, pk)
     if not declaration.evidence:
         raise Http404
+    # The type comes from the stored name, whose suffix was set from the checked content.
+    content_type = mimetypes.guess_type(declaration.evidence.name)[0] or "application/octet-stream"
     return FileResponse(
-        declaration.evidence.open("rb"), as_attachment=True, filename=declaration.evidence_name or "justificatif"
+        declaration.evidence.open("rb"),
+        as_attachment=True,
+        filename=declaration.evidence_name or "justificatif",
+        content_type=content_type,
     )
 
 

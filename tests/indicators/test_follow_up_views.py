@@ -78,11 +78,12 @@ def test_a_wrong_value_is_explained_and_nothing_is_saved(client, world):
 def test_evidence_is_stored_and_served_to_those_who_see_the_value(client, world, settings):
     django_settings = settings
     _login(client, world, "director")
-    upload = SimpleUploadedFile("compte-rendu comité.pdf", PDF, content_type="application/pdf")
+    # Named .html by mistake: the content decides, and the file is served as what it is.
+    upload = SimpleUploadedFile("compte-rendu comité.html", PDF, content_type="text/html")
     response = client.post(_declare_url(world), {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload})
     assert response.status_code == 302
     declaration = Declaration.objects.get(indicator=world["indicators_a_old"][1])
-    assert declaration.evidence_name == "compte-rendu comité.pdf" and declaration.evidence.name.endswith(".pdf")
+    assert declaration.evidence_name == "compte-rendu comité.html" and declaration.evidence.name.endswith(".pdf")
     # Stored under MEDIA_ROOT, which no URL serves: only the view below, with its checks.
     assert Path(declaration.evidence.path).is_relative_to(django_settings.MEDIA_ROOT)
     url = reverse("indicators:declaration_evidence", args=[declaration.pk])
@@ -93,6 +94,7 @@ def test_evidence_is_stored_and_served_to_those_who_see_the_value(client, world,
         if status == 200:
             assert b"".join(response.streaming_content) == PDF
             assert "attachment" in response["Content-Disposition"]
+            assert response["Content-Type"] == "application/pdf"
 
 
 @pytest.mark.parametrize(
@@ -435,3 +437,20 @@ def test_a_step_whose_author_was_deleted_still_shows(client, world):
     _login(client, world, "negotiator")
     response = client.get(reverse("indicators:declaration_detail", args=[world["declaration_a"].pk]))
     assert response.status_code == 200 and "Soumise à l’ARS" in response.content.decode()
+
+
+def _xlsx():
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "Vacations"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("name", "content", "suffix"), [("tableau.xlsx", None, ".xlsx"), ("photo.png", PNG, ".png")])
+def test_office_documents_and_images_are_accepted(client, world, name, content, suffix):
+    _login(client, world, "director")
+    upload = SimpleUploadedFile(name, content or _xlsx())
+    response = client.post(_declare_url(world), {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload})
+    assert response.status_code == 302
+    assert Declaration.objects.get(indicator=world["indicators_a_old"][1]).evidence.name.endswith(suffix)
