@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -184,6 +185,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-annex-archives": {"task": "cooperations.tasks.purge_expired_archives", "schedule": 3600.0},
     "remind-campaign-declarations": {"task": "indicators.tasks.send_campaign_reminders", "schedule": 6 * 3600.0},
+    "compute-indicators-nightly": {
+        "task": "indicators.tasks.compute_every_night",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 if REDIS_URL:

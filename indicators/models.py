@@ -46,6 +46,34 @@ class Computation(models.TextChoices):
     APPLICATION_COUNT = "decompte_application", _("Décompte des données de l’application")
 
 
+class TerritoryKind(models.TextChoices):
+    GHT = "ght", _("Le GHT de l’établissement (sites de ses membres)")
+    DEPARTMENT = "departement", _("Le département de l’établissement")
+
+
+class ActivityField(models.TextChoices):
+    MCO = "MCO", _("MCO (médecine, chirurgie, obstétrique)")
+    SSR = "SSR", _("SSR (soins de suite et de réadaptation)")
+    HAD = "HAD", _("HAD (hospitalisation à domicile)")
+    PSY = "PSY", _("Psychiatrie")
+
+
+class SupportFunction(models.TextChoices):
+    CATERING = "restauration", _("Restauration")
+    LAUNDRY = "blanchisserie", _("Blanchisserie")
+    STERILISATION = "sterilisation", _("Stérilisation")
+    IMAGING = "imagerie", _("Imagerie")
+    BIOLOGY = "biologie", _("Biologie")
+    PHARMACY = "pui", _("Pharmacie à usage intérieur")
+    LOGISTICS = "logistique", _("Logistique")
+    OTHER = "autre", _("Autre fonction support")
+
+
+class CountKind(models.TextChoices):
+    ACTIVE_STRUCTURES = "structures_actives", _("Structures de coopération actives dont l’établissement est membre")
+    DONE_COMMITMENTS = "engagements_realises", _("Engagements réalisés de ses CPOM")
+
+
 class IndicatorDefinition(models.Model):
     """What an indicator is, shared by the library templates and the
     indicators written into CPOMs."""
@@ -133,6 +161,15 @@ class Indicator(GuardedByCpom, IndicatorDefinition):
     )
     baseline_text = models.CharField(_("valeur de référence (texte)"), max_length=500, blank=True)
     baseline_year = models.PositiveSmallIntegerField(_("année de référence"), null=True, blank=True)
+    # What a computed indicator is computed on (blank: the default of its computation).
+    territory_kind = models.CharField(
+        _("territoire du taux de fuite"), max_length=20, choices=TerritoryKind.choices, blank=True
+    )
+    activity_field = models.CharField(_("champ d’activité"), max_length=3, choices=ActivityField.choices, blank=True)
+    support_function = models.CharField(
+        _("fonction support"), max_length=20, choices=SupportFunction.choices, blank=True
+    )
+    count_kind = models.CharField(_("objet du décompte"), max_length=30, choices=CountKind.choices, blank=True)
 
     history = HistoricalRecords()
     objects = IndicatorQuerySet.as_manager()
@@ -456,3 +493,167 @@ class DeclarationNote(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+# --- Computed indicators: their input data and results ----------------------------------------
+
+
+class InputKind(models.TextChoices):
+    STAYS = "sejours", _("Séjours hospitaliers par lieu de résidence")
+    COSTS = "couts", _("Coûts des fonctions support")
+
+
+class InputImport(models.Model):
+    """A file of input data (stays or support costs) imported whole or not
+    at all; a later import of the same source and year replaces its rows."""
+
+    class Status(models.TextChoices):
+        DONE = "termine", _("Importé")
+        REFUSED = "refuse", _("Refusé")
+        REPLACED = "remplace", _("Remplacé par un import plus récent")
+
+    kind = models.CharField(_("données"), max_length=20, choices=InputKind.choices)
+    source = models.CharField(_("source"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    original_name = models.CharField(_("fichier"), max_length=255)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    rows = models.PositiveIntegerField(_("lignes importées"), default=0)
+    status = models.CharField(_("état"), max_length=20, choices=Status.choices)
+    report = models.JSONField(_("rapport"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("par")
+    )
+    created_at = models.DateTimeField(_("importé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import de données d’entrée")
+        verbose_name_plural = _("imports de données d’entrée")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.source} {self.year or ''}".strip()
+
+
+class HospitalStay(models.Model):
+    """Stays aggregated by year, site, the patients' home area and activity
+    field (PMSI shape; the demo's are generated)."""
+
+    batch = models.ForeignKey(InputImport, on_delete=models.CASCADE, related_name="stays")
+    year = models.PositiveSmallIntegerField()
+    site_finess = models.CharField(max_length=9)
+    site_department = models.CharField(max_length=3)
+    home_area = models.CharField(max_length=5)
+    home_department = models.CharField(max_length=3)
+    activity_field = models.CharField(max_length=3, choices=ActivityField.choices)
+    stays = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("séjours agrégés")
+        verbose_name_plural = _("séjours agrégés")
+        indexes = [models.Index(fields=["year", "activity_field", "home_department"], name="stay_year_field_home")]
+
+    def __str__(self):
+        return f"{self.year} {self.site_finess} ← {self.home_area} ({self.activity_field}) : {self.stays}"
+
+
+class SupportCost(models.Model):
+    """The cost of a support function of an establishment for a year, with
+    the units it produced (meals, kg of linen, B of biology…)."""
+
+    batch = models.ForeignKey(InputImport, on_delete=models.CASCADE, related_name="costs")
+    year = models.PositiveSmallIntegerField()
+    finess = models.CharField(max_length=9)
+    legal_entity_finess = models.CharField(max_length=9, db_index=True)
+    function = models.CharField(max_length=20, choices=SupportFunction.choices)
+    cost = models.DecimalField(max_digits=14, decimal_places=2)
+    units = models.DecimalField(max_digits=14, decimal_places=2)
+    unit_label = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("coût de fonction support")
+        verbose_name_plural = _("coûts de fonctions support")
+
+    def __str__(self):
+        return f"{self.year} {self.finess} {self.function}"
+
+
+class ComputationRun(models.Model):
+    """One run of the computation of a région's (or every) computed
+    indicators for a year, followed by its page."""
+
+    class Status(models.TextChoices):
+        PENDING = "en_attente", _("En attente")
+        RUNNING = "en_cours", _("En cours")
+        DONE = "termine", _("Terminé")
+        FAILED = "refuse", _("Échec")
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    region = models.ForeignKey(
+        "cooperations.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("région"),
+    )
+    status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("indicateurs"), default=0)
+    done = models.PositiveIntegerField(_("calculés"), default=0)
+    changed = models.PositiveIntegerField(_("valeurs modifiées"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("demandé par")
+    )
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calcul des indicateurs")
+        verbose_name_plural = _("calculs des indicateurs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return _("Calcul %(year)s — %(region)s") % {"year": self.year, "region": self.region or _("toutes régions")}
+
+    def get_absolute_url(self):
+        return reverse("indicators:computation_detail", args=[self.pk])
+
+    @property
+    def progress(self):
+        if self.status == self.Status.DONE:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+class ComputedValue(models.Model):
+    """The value of a computed indicator for a year, with what it was
+    computed from; never typed by hand. ``value`` is empty when it cannot be
+    computed, and ``reason`` says why."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="computed_values", verbose_name=_("indicateur")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    value = models.DecimalField(_("valeur"), max_digits=18, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField(_("numérateur"), max_digits=20, decimal_places=2, null=True, blank=True)
+    denominator = models.DecimalField(_("dénominateur"), max_digits=20, decimal_places=2, null=True, blank=True)
+    reason = models.CharField(_("non calculable : motif"), max_length=255, blank=True)
+    inputs = models.JSONField(_("données utilisées"), default=dict, blank=True)
+    inputs_checksum = models.CharField(_("empreinte des données"), max_length=64)
+    computed_at = models.DateTimeField(_("calculé le"))
+    run = models.ForeignKey(ComputationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="values")
+
+    class Meta:
+        verbose_name = _("valeur calculée")
+        verbose_name_plural = _("valeurs calculées")
+        ordering = ["indicator", "year"]
+        constraints = [models.UniqueConstraint(fields=["indicator", "year"], name="one_computed_value_per_year")]
+
+    def __str__(self):
+        return f"{self.indicator} — {self.year}"
+
+    @property
+    def display(self):
+        if self.value is None:
+            return _("non calculable")
+        return format_value(self.indicator.value_type, self.value, "", self.indicator.unit)

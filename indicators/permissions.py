@@ -36,3 +36,23 @@ def can_read_notes(user, campaign) -> bool:
 
 def can_write_note(user, campaign) -> bool:
     return can_validate(user, campaign)
+
+
+def can_import_inputs(user) -> bool:
+    """Stays and costs: admins and négociateurs."""
+    return user.is_authenticated and (user.is_admin or user.is_negotiator)
+
+
+def can_compute(user, region=None) -> bool:
+    """An admin computes for any région or all; a négociateur for his own."""
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    return user.is_negotiator and region is not None and region.pk == user.region_id
+
+
+def can_see_run(user, run) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_admin or (user.is_regional and run.region_id == user.region_id)

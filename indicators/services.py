@@ -17,6 +17,7 @@ from .models import (
     DIRECTOR_EDITABLE,
     Campaign,
     CampaignPhase,
+    ComputationRun,
     Declaration,
     DeclarationEvent,
     DeclarationNote,
@@ -267,3 +268,43 @@ def add_note(user, declaration, text) -> DeclarationNote:
     if not text:
         raise ValidationError(_("La note est vide."))
     return DeclarationNote.objects.create(declaration=declaration, author=user, text=text)
+
+
+# --- Computed indicators --------------------------------------------------------------------------
+
+
+def request_computation(user, year, region=None) -> tuple[ComputationRun, bool]:
+    """Record a computation run and hand it to the Celery worker; (run,
+    queued). When the broker is unreachable the run waits: the nightly job
+    picks it up, and the page says so."""
+    from .tasks import compute_indicators
+
+    _require(permissions.can_compute(user, region))
+    if not 2000 <= year <= 2100:
+        raise ValidationError(_("Année invalide."))
+    run = ComputationRun.objects.create(year=year, region=region, created_by=user)
+    try:
+        compute_indicators.delay(run.pk)
+    except Exception:  # noqa: BLE001 - any broker failure: the run stays pending, the site keeps working
+        return run, False
+    return run, True
+
+
+def run_computation(run_id) -> ComputationRun:
+    """Compute every indicator of the run, counting progress; safe to rerun
+    (a value whose inputs have not changed is left as it is)."""
+    from .computations import indicators_to_compute, store
+
+    run = ComputationRun.objects.get(pk=run_id)
+    indicators = list(indicators_to_compute(run.year, run.region))
+    ComputationRun.objects.filter(pk=run.pk).update(
+        status=ComputationRun.Status.RUNNING, total=len(indicators), done=0, changed=0, error=""
+    )
+    changed = 0
+    for done, indicator in enumerate(indicators, start=1):
+        _value, was_changed = store(indicator, run.year, run)
+        changed += was_changed
+        ComputationRun.objects.filter(pk=run.pk).update(done=done, changed=changed)
+    ComputationRun.objects.filter(pk=run.pk).update(status=ComputationRun.Status.DONE, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run

@@ -2,12 +2,12 @@
 passing ids and safe to retry."""
 
 from celery import shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from . import notifications
+from . import notifications, services
 from .follow_up import campaigns_to_remind
-from .models import Campaign, Declaration
+from .models import Campaign, ComputationRun, Declaration
 
 
 @shared_task
@@ -37,3 +37,27 @@ def send_campaign_reminders():
             if claimed:
                 sent += notifications.campaign_reminder(campaign)
     return sent
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_kwargs={"max_retries": 5},
+)
+def compute_indicators(run_id):
+    """Compute a run's indicators (idempotent: rerun after a crash, the
+    values whose inputs have not changed stay as they are)."""
+    return services.run_computation(run_id).changed
+
+
+@shared_task
+def compute_every_night():
+    """Celery beat: recompute last year's and this year's computed
+    indicators, and the runs left pending while the broker was down."""
+    today = timezone.localdate()
+    for run in ComputationRun.objects.filter(status=ComputationRun.Status.PENDING):
+        services.run_computation(run.pk)
+    for year in (today.year - 1, today.year):
+        services.run_computation(ComputationRun.objects.create(year=year).pk)
+    return True

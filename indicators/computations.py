@@ -1,0 +1,242 @@
+"""The computed (automatable) indicators. Each computation is an aggregate
+in the database (never a loop over the input rows in Python) and returns the
+value with its numerator, denominator and the inputs it used; a value that
+cannot be computed comes back empty with its reason, never as 0.
+
+Storing is idempotent: the inputs' checksum (the imported files, the
+parameters, the territory) is kept with the value, and a rerun on the same
+inputs writes nothing."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cooperations.models import CommitmentStatus, CooperationStructure, Cpom, Establishment, StructureKind
+
+from .models import (
+    ActivityField,
+    Computation,
+    ComputedValue,
+    CountKind,
+    HospitalStay,
+    Indicator,
+    IndicatorKind,
+    InputImport,
+    InputKind,
+    SupportCost,
+    TerritoryKind,
+)
+
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class Result:
+    value: Decimal | None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    reason: str = ""
+    inputs: dict = field(default_factory=dict)
+
+
+def _batches(kind, year):
+    """The imports whose rows the computation reads: part of the checksum."""
+    return sorted(
+        InputImport.objects.filter(kind=kind, status=InputImport.Status.DONE)
+        .filter(Q(year=year) | Q(year__isnull=True))
+        .values_list("sha256", flat=True)
+    )
+
+
+def _ratio(numerator, denominator, places="0.01"):
+    return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(Decimal(places), ROUND_HALF_UP)
+
+
+# --- Leakage rate ---------------------------------------------------------------------------------
+
+
+def ght_of(legal_entity_id):
+    return (
+        CooperationStructure.objects.filter(kind=StructureKind.GHT, memberships__legal_entity_id=legal_entity_id)
+        .order_by("short_code")
+        .first()
+    )
+
+
+def territory_of(indicator):
+    """(label, site FINESS subquery or None, home départements): the GHT of
+    the establishment (its members' sites; the départements of those sites as
+    the home areas it serves), or its département."""
+    entity = indicator.commitment.cpom.legal_entity
+    ght = ght_of(entity.pk) if indicator.territory_kind != TerritoryKind.DEPARTMENT else None
+    if ght is not None:
+        sites = Establishment.objects.filter(legal_entity__memberships__structure=ght, closed_on__isnull=True)
+        departments = sorted(set(sites.exclude(department__isnull=True).values_list("department_id", flat=True)))
+        return f"GHT {ght.short_code or ght.name}", sites.values("finess"), departments
+    department = entity.department_id
+    return _("département %(code)s") % {"code": department}, None, [department] if department else []
+
+
+def leakage_rate(indicator, year) -> Result:
+    """Stays of the territory's residents outside its establishments ÷ all
+    stays of its residents, for the year and the activity field."""
+    activity = indicator.activity_field or ActivityField.MCO
+    label, sites, departments = territory_of(indicator)
+    inputs = {
+        "territoire": label,
+        "départements de résidence": departments,
+        "champ": activity,
+        "année": year,
+    }
+    if not departments:
+        return Result(None, reason=_("Territoire sans département connu."), inputs=inputs)
+    stays = HospitalStay.objects.filter(year=year, activity_field=activity, home_department__in=departments)
+    outside = ~Q(site_finess__in=sites) if sites is not None else ~Q(site_department=F("home_department"))
+    totals = stays.aggregate(total=Sum("stays"), outside=Sum("stays", filter=outside), lines=Count("pk"))
+    inputs["lignes de séjours lues"] = totals["lines"]
+    total, leaking = totals["total"] or 0, totals["outside"] or 0
+    if not total:
+        return Result(
+            None,
+            reason=_("Aucun séjour des résidents du territoire en %(year)s (%(field)s).")
+            % {"year": year, "field": activity},
+            inputs=inputs,
+        )
+    return Result(_ratio(leaking, total), Decimal(leaking), Decimal(total), inputs=inputs)
+
+
+def leakage_by_department(year, activity=ActivityField.MCO):
+    """Every département's leakage rate at once (one GROUP BY): residents'
+    stays outside their département ÷ all their stays."""
+    rows = (
+        HospitalStay.objects.filter(year=year, activity_field=activity)
+        .values("home_department")
+        .annotate(total=Sum("stays"), outside=Sum("stays", filter=~Q(site_department=F("home_department"))))
+        .order_by("home_department")
+    )
+    return {row["home_department"]: (row["outside"] or 0, row["total"]) for row in rows}
+
+
+# --- Support-function unit cost -------------------------------------------------------------------
+
+
+def _unit_cost(entity_finess, function, year):
+    costs = SupportCost.objects.filter(legal_entity_finess=entity_finess, year=year)
+    if function:
+        costs = costs.filter(function=function)
+    return costs.aggregate(cost=Sum("cost"), units=Sum("units"), lines=Count("pk"))
+
+
+def support_cost(indicator, year) -> Result:
+    """Cost ÷ units produced, for the establishment and the function (all
+    functions together when none is set); with its evolution since the
+    indicator's baseline year."""
+    entity = indicator.commitment.cpom.legal_entity
+    function = indicator.support_function
+    totals = _unit_cost(entity.finess, function, year)
+    inputs = {
+        "établissement": f"{entity.name} ({entity.finess})",
+        "fonction": function or _("toutes"),
+        "année": year,
+        "lignes de coûts lues": totals["lines"],
+    }
+    if not totals["lines"]:
+        return Result(None, reason=_("Aucun coût importé pour %(year)s.") % {"year": year}, inputs=inputs)
+    if not totals["units"]:
+        return Result(None, reason=_("Aucune unité produite : coût unitaire non défini."), inputs=inputs)
+    value = (totals["cost"] / totals["units"]).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    if indicator.baseline_year and indicator.baseline_year != year:
+        base = _unit_cost(entity.finess, function, indicator.baseline_year)
+        if base["units"]:
+            base_value = base["cost"] / base["units"]
+            inputs["coût unitaire de l’année de référence"] = str(base_value.quantize(Decimal("0.0001")))
+            if base_value:
+                inputs["évolution depuis l’année de référence (%)"] = str(
+                    ((value - base_value) * HUNDRED / base_value).quantize(Decimal("0.1"), ROUND_HALF_UP)
+                )
+    return Result(value, totals["cost"], totals["units"], inputs=inputs)
+
+
+# --- Counts of the application's own data ---------------------------------------------------------
+
+
+def application_count(indicator, year) -> Result:
+    entity = indicator.commitment.cpom.legal_entity
+    kind = indicator.count_kind or CountKind.ACTIVE_STRUCTURES
+    if kind == CountKind.DONE_COMMITMENTS:
+        count = Cpom.objects.filter(legal_entity=entity, commitments__status=CommitmentStatus.DONE).count()
+    else:
+        count = (
+            CooperationStructure.objects.filter(memberships__legal_entity=entity)
+            .filter(Q(end_date__isnull=True) | Q(end_date__year__gte=year))
+            .filter(Q(start_date__isnull=True) | Q(start_date__year__lte=year))
+            .distinct()
+            .count()
+        )
+    return Result(
+        Decimal(count),
+        Decimal(count),
+        inputs={"décompte": CountKind(kind).label, "établissement": entity.finess, "année": year},
+    )
+
+
+COMPUTATIONS = {
+    Computation.LEAKAGE_RATE: (leakage_rate, InputKind.STAYS),
+    Computation.SUPPORT_COST: (support_cost, InputKind.COSTS),
+    Computation.APPLICATION_COUNT: (application_count, None),
+}
+
+
+def compute(indicator, year) -> Result:
+    function, _kind = COMPUTATIONS[Computation(indicator.computation)]
+    return function(indicator, year)
+
+
+def _checksum(indicator, year, result):
+    _function, kind = COMPUTATIONS[Computation(indicator.computation)]
+    payload = {
+        "computation": indicator.computation,
+        "year": year,
+        "parameters": [indicator.territory_kind, indicator.activity_field, indicator.support_function,
+                       indicator.count_kind, indicator.baseline_year],
+        "batches": _batches(kind, year) if kind else [],
+        "inputs": result.inputs,
+        # Counts read the application's data itself: their result is their input.
+        "result": [str(result.value), str(result.numerator)] if kind is None else [],
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@transaction.atomic
+def store(indicator, year, run=None) -> tuple[ComputedValue, bool]:
+    """Compute and keep the value of a year; (value, changed). Unchanged
+    inputs: nothing is written."""
+    result = compute(indicator, year)
+    checksum = _checksum(indicator, year, result)
+    current = ComputedValue.objects.select_for_update().filter(indicator=indicator, year=year).first()
+    if current is not None and current.inputs_checksum == checksum:
+        return current, False
+    value = current or ComputedValue(indicator=indicator, year=year)
+    value.value, value.numerator, value.denominator = result.value, result.numerator, result.denominator
+    value.reason, value.inputs, value.inputs_checksum = result.reason, result.inputs, checksum
+    value.computed_at, value.run = timezone.now(), run
+    value.save()
+    return value, True
+
+
+def indicators_to_compute(year, region=None):
+    """The computed indicators of the CPOMs in force that year."""
+    indicators = Indicator.objects.filter(
+        kind=IndicatorKind.AUTOMATABLE,
+        commitment__cpom__first_year__lte=year,
+        commitment__cpom__last_year__gte=year,
+    ).select_related("commitment__cpom__legal_entity")
+    if region is not None:
+        indicators = indicators.filter(commitment__cpom__region=region)
+    return indicators.order_by("pk")

@@ -1,0 +1,263 @@
+"""Computed indicators on small cases computed by hand: leakage rates, unit
+costs, counts; the imports they read; idempotence of a rerun."""
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from indicators import computations, services
+from indicators.inputs import home_department, import_inputs
+from indicators.models import ComputationRun, ComputedValue, HospitalStay, InputImport, SupportCost
+
+from ..factories import CommitmentFactory, EstablishmentFactory, IndicatorFactory, LegalEntityFactory, department
+
+
+def _csv(*lines):
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _stays(world, *rows, source="PMSI test", year=2025):
+    """rows: (site FINESS, home area, field, stays)."""
+    lines = ["annee;finess_et;code_geo;champ;sejours"] + [f"{year};{f};{a};{c};{n}" for f, a, c, n in rows]
+    record = import_inputs("sejours", source, _csv(*lines), "sejours.csv")
+    assert record.status == "termine", record.report
+    return record
+
+
+@pytest.fixture
+def leakage(world):
+    """A leakage indicator of entity A (GHT of A and B, département 78) and
+    a site outside the GHT in the same département."""
+    commitment = world["cpom_a_draft"].commitments.create(
+        title="Réduire les fuites",
+        action_kind="filieres",
+        theme="medicales",
+        objective="Garder les patients",
+        position=1,
+    )
+    indicator = IndicatorFactory(
+        commitment=commitment, label="Taux de fuite MCO", kind="automatisable", computation="taux_de_fuite",
+        value_type="pourcentage",
+    )  # fmt: skip
+    outsider = EstablishmentFactory(
+        legal_entity=LegalEntityFactory(department=department("78")), department=department("78")
+    )
+    return {"indicator": indicator, "outsider": outsider.finess, **{k: world["sites"][k].finess for k in "abc"}}
+
+
+def test_leakage_rate_of_a_ght_exact(world, leakage):
+    a, b, out = leakage["a"], leakage["b"], leakage["outsider"]
+    _stays(
+        world,
+        (a, "78100", "MCO", 1),
+        (b, "78200", "MCO", 1),
+        (out, "78300", "MCO", 1),  # a resident treated outside the GHT
+        (out, "75011", "MCO", 50),  # not a resident of the territory
+        (out, "78300", "SSR", 3),
+        (a, "78100", "SSR", 1),
+    )
+    result = computations.leakage_rate(leakage["indicator"], 2025)
+    assert (result.numerator, result.denominator) == (1, 3)
+    assert result.value == Decimal(str(round(float(Fraction(1, 3) * 100), 2)))  # 33.33
+    ssr = leakage["indicator"]
+    ssr.activity_field = "SSR"
+    result = computations.leakage_rate(ssr, 2025)
+    assert (result.numerator, result.denominator, result.value) == (3, 4, Decimal("75.00"))
+    assert result.inputs["territoire"].startswith("GHT") and result.inputs["départements de résidence"] == ["78"]
+
+
+def test_leakage_rate_of_a_department(world, leakage):
+    a, c = leakage["a"], leakage["c"]  # C is in the Nord (59)
+    _stays(world, (a, "78100", "MCO", 6), (c, "78100", "MCO", 2), (leakage["outsider"], "78100", "MCO", 2))
+    indicator = leakage["indicator"]
+    indicator.territory_kind = "departement"
+    result = computations.leakage_rate(indicator, 2025)
+    # Only the stay in the Nord leaves the département; the outsider site is in the Yvelines.
+    assert (result.numerator, result.denominator, result.value) == (2, 10, Decimal("20.00"))
+    assert computations.leakage_by_department(2025)["78"] == (2, 10)
+
+
+def test_leakage_without_stays_is_not_computable(world, leakage):
+    _stays(world, (leakage["a"], "75011", "MCO", 4))  # only Parisians
+    result = computations.leakage_rate(leakage["indicator"], 2025)
+    assert result.value is None and "Aucun séjour" in result.reason
+    value, _changed = computations.store(leakage["indicator"], 2025)
+    assert value.value is None and value.display == "non calculable"
+
+
+@pytest.fixture
+def cost_indicator(world):
+    commitment = world["cpom_a_draft"].commitments.create(
+        title="Biologie commune",
+        action_kind="fonctions_support",
+        theme="plateaux_techniques",
+        objective="o",
+        position=2,
+    )
+    return IndicatorFactory(
+        commitment=commitment, label="Coût du B", kind="automatisable", computation="cout_fonctions_support",
+        value_type="nombre", support_function="biologie", baseline_year=2020,
+    )  # fmt: skip
+
+
+def _costs(*rows, source="RTC"):
+    lines = ["annee;finess;fonction;cout;unites;unite"] + [";".join(str(c) for c in row) for row in rows]
+    return import_inputs("couts", source, _csv(*lines), "couts.csv")
+
+
+def test_unit_cost_and_its_evolution(world, cost_indicator):
+    entity, site = world["entities"]["a"].finess, world["sites"]["a"].finess
+    record = _costs(
+        (2025, entity, "biologie", "2000", "10000", "B"),
+        (2025, site, "Biologie", "1100,50", "0", "B"),  # a site of the entity, by its FINESS ET
+        (2025, entity, "blanchisserie", "9999", "1", "kg"),  # another function
+        (2020, entity, "biologie", "3300", "10000", "B"),
+    )
+    assert record.status == "termine", record.report
+    result = computations.support_cost(cost_indicator, 2025)
+    assert (result.numerator, result.denominator) == (Decimal("3100.50"), Decimal("10000"))
+    assert result.value == Decimal("0.3101")
+    assert result.inputs["évolution depuis l’année de référence (%)"] == "-6.0"
+    assert computations.support_cost(cost_indicator, 2019).reason.startswith("Aucun coût importé")
+
+
+def test_unit_cost_without_units_is_not_computable(world, cost_indicator):
+    _costs((2025, world["entities"]["a"].finess, "biologie", "500", "0", "B"))
+    result = computations.support_cost(cost_indicator, 2025)
+    assert result.value is None and "Aucune unité produite" in result.reason
+
+
+def test_counts_of_the_application(world):
+    commitment = world["cpom_a_draft"].commitments.create(
+        title="Compter", action_kind="filieres", theme="medicales", objective="o", position=3
+    )
+    structures = IndicatorFactory(
+        commitment=commitment, kind="automatisable", computation="decompte_application", value_type="effectif"
+    )
+    assert computations.application_count(structures, 2025).value == 1  # the GHT
+    done = IndicatorFactory(
+        commitment=commitment,
+        kind="automatisable",
+        computation="decompte_application",
+        count_kind="engagements_realises",
+    )
+    CommitmentFactory(cpom=world["cpom_a_draft"], status="realise")
+    assert computations.application_count(done, 2025).value == 1
+
+
+def test_a_rerun_on_the_same_inputs_changes_nothing(world, leakage):
+    _stays(world, (leakage["a"], "78100", "MCO", 3), (leakage["outsider"], "78100", "MCO", 1))
+    first, changed = computations.store(leakage["indicator"], 2025)
+    assert changed and first.value == Decimal("25.00")
+    again, changed = computations.store(leakage["indicator"], 2025)
+    assert not changed and again.computed_at == first.computed_at
+    # New inputs for the year: recomputed.
+    _stays(world, (leakage["a"], "78100", "MCO", 1), (leakage["outsider"], "78100", "MCO", 1))
+    updated, changed = computations.store(leakage["indicator"], 2025)
+    assert changed and updated.value == Decimal("50.00")
+    assert ComputedValue.objects.filter(indicator=leakage["indicator"]).count() == 1
+
+
+def test_a_run_computes_the_region_and_counts(world, eager):
+    _stays(world, (world["sites"]["a"].finess, "78100", "MCO", 4))
+    run, queued = services.request_computation(world["users"]["negotiator"], 2025, world["campaign_idf"].region)
+    assert queued
+    run.refresh_from_db()
+    # cpom_a_old's leakage rate (2024–2025) is the région's only computed indicator in force in 2025.
+    assert (run.status, run.total, run.done, run.changed) == ("termine", 1, 1, 1)
+    value = ComputedValue.objects.get(indicator__label="Taux de fuite", year=2025)
+    assert value.value == Decimal("0.00") and value.denominator == 4 and value.run == run
+    again = services.run_computation(run.pk)
+    assert again.changed == 0
+
+
+def test_only_the_ars_computes(world):
+    from django.core.exceptions import PermissionDenied
+
+    region = world["campaign_idf"].region
+    for role in ("observer", "director", "negotiator_other"):
+        with pytest.raises(PermissionDenied):
+            services.request_computation(world["users"][role], 2025, region)
+    with pytest.raises(PermissionDenied):
+        services.request_computation(world["users"]["negotiator"], 2025, None)  # all régions: admins only
+    assert not ComputationRun.objects.exists()
+
+
+def test_a_broker_down_leaves_the_run_pending(world, monkeypatch):
+    from indicators import tasks
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("Redis is down")
+
+    monkeypatch.setattr(tasks.compute_indicators, "delay", unreachable)
+    run, queued = services.request_computation(world["users"]["negotiator"], 2025, world["campaign_idf"].region)
+    assert not queued and run.status == "en_attente"
+
+
+# --- Imports ------------------------------------------------------------------------------------
+
+
+def test_bad_lines_are_reported_and_nothing_is_imported(world):
+    a = world["sites"]["a"].finess
+    record = import_inputs(
+        "sejours",
+        "PMSI",
+        _csv(
+            "annee;finess_et;code_geo;champ;sejours",
+            f"2025;{a};78100;MCO;12",
+            "2025;123;78100;MCO;12",
+            f"2025;{a};99999;MCO;12",
+            f"2025;{a};78100;XYZ;12",
+            f"2025;{a};78100;MCO;douze",
+            f"1900;{a};78100;MCO;1",
+        ),
+        "sejours.csv",
+    )
+    assert record.status == "refuse" and record.report["error_count"] == 5
+    assert [e["line"] for e in record.report["errors"]] == [3, 4, 5, 6, 7]
+    reasons = " | ".join(e["reason"] for e in record.report["errors"])
+    assert "département de résidence « 99 » inconnu" in reasons and "champ « XYZ » inconnu" in reasons
+    assert "« douze » n’est pas un nombre" in reasons and "année « 1900 » invalide" in reasons
+    assert not HospitalStay.objects.exists()
+
+
+def test_a_missing_column_is_explained(world):
+    record = import_inputs("couts", "RTC", _csv("annee;finess;cout", "2025;1;2"), "couts.csv")
+    assert record.status == "refuse" and "Colonne « fonction » absente" in record.report["errors"][0]["reason"]
+
+
+def test_reimporting_a_source_and_year_replaces_it(world):
+    a = world["sites"]["a"].finess
+    first = _stays(world, (a, "78100", "MCO", 5), (a, "78200", "MCO", 5))
+    _stays(world, (a, "78100", "MCO", 5), source="Autre source")
+    second = _stays(world, (a, "78100", "MCO", 7))
+    assert HospitalStay.objects.filter(batch__source="PMSI test").count() == 1
+    assert HospitalStay.objects.count() == 2  # the other source stays
+    first.refresh_from_db()
+    assert first.status == InputImport.Status.REPLACED and second.report["replaced_rows"] == 2
+
+
+def test_latin1_and_bom_files_are_read(world):
+    entity = world["entities"]["a"].finess
+    latin1 = f"année;finess;fonction;coût;unités;unité\n2025;{entity};stérilisation;10;5;m³\n".encode("latin-1")
+    assert import_inputs("couts", "RTC", latin1, "couts.csv").status == "termine"
+    bom = b"\xef\xbb\xbf" + f"annee,finess,fonction,cout,unites\n2024,{entity},PUI,4,2\n".encode()
+    assert import_inputs("couts", "RTC", bom, "couts.csv").status == "termine"
+    assert set(SupportCost.objects.values_list("function", flat=True)) == {"sterilisation", "pui"}
+
+
+@pytest.mark.parametrize(
+    ("code", "department"),
+    [
+        ("78100", "78"),
+        ("75011", "75"),
+        ("20000", "2A"),
+        ("20200", "2B"),
+        ("2A004", "2A"),
+        ("97411", "974"),
+        ("59", "59"),
+    ],
+)
+def test_home_department_of_an_area(code, department):
+    assert home_department(code) == department
