@@ -50,14 +50,18 @@ def pick_version(cpom, number=None) -> CpomVersion:
 
 
 def followed_values(indicator_ids) -> dict:
-    """{indicator id: {year: value as shown}} of the values the ARS validated."""
-    declaration_model = apps.get_model("indicators", "Declaration")
+    """{indicator id: {year: value as shown}}: the values the ARS validated
+    and the computed ones (both kept by the ``indicators`` app, looked up
+    here rather than imported)."""
     values = {}
-    declarations = declaration_model.objects.filter(indicator_id__in=indicator_ids, status="validee").select_related(
-        "indicator"
+    declarations = apps.get_model("indicators", "Declaration").objects.filter(
+        indicator_id__in=indicator_ids, status="validee"
     )
-    for declaration in declarations:
-        values.setdefault(declaration.indicator_id, {})[declaration.year] = declaration.display
+    computed = apps.get_model("indicators", "ComputedValue").objects.filter(
+        indicator_id__in=indicator_ids, value__isnull=False
+    )
+    for found in (*declarations.select_related("indicator"), *computed.select_related("indicator")):
+        values.setdefault(found.indicator_id, {})[found.year] = found.display
     return values
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from cooperations.forms import DateInput, DsfrFormMixin
 from cooperations.models import Region
 
-from .models import Campaign
+from .models import Campaign, InputKind
 from .services import Entry
 from .values import ValueType, raw_value, scale_levels
 
@@ -193,3 +193,40 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "class": "fr-input"}),
         error_messages={"required": _("La note est vide.")},
     )
+
+
+class InputImportForm(DsfrFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Données"), choices=InputKind.choices)
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=100,
+        help_text=_(
+            "Ex. « PMSI MCO 2025 — ATIH », « RTC 2025 ». Un nouvel import de la même source et année remplace le précédent."
+        ),
+    )
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        help_text=_("Séparateur « ; » ou « , », UTF-8 ou Latin-1, une ligne d’en-tête."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_UPLOAD_SIZE:
+            raise ValidationError(
+                _("Le fichier pèse %(size)s : %(limit)s au plus.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.IMPORT_MAX_UPLOAD_SIZE)}
+            )
+        return upload
+
+
+class ComputationForm(DsfrFormMixin, forms.Form):
+    year = forms.IntegerField(label=_("Année à calculer"), min_value=2000, max_value=2100)
+    region = forms.ModelChoiceField(
+        label=_("Région"), queryset=Region.objects.order_by("name"), required=False, empty_label=_("Toutes les régions")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not user.is_admin:
+            del self.fields["region"]
+        self.initial.setdefault("year", timezone.localdate().year - 1)

@@ -1,6 +1,6 @@
 """Where an indicator stands against its targets, and the picture of it.
 
-The status of an indicator is read on its latest validated value: « atteint »
+The status of an indicator is read on its latest validated (or computed) value: « atteint »
 when that value meets the CPOM's final target, « en bonne voie » when it meets
 the target of its own year, « en retard » otherwise, « non renseigné » when no
 value has been validated yet. Text indicators are followed in words: they get
@@ -201,18 +201,27 @@ def build_chart(indicator, years, values, targets):
     return chart
 
 
+def followed_values(indicator_ids):
+    """{indicator id: {year: (number, text)}}: the values the ARS validated
+    and, for computed indicators, the computed ones. Two queries."""
+    from .models import ComputedValue, Declaration, DeclarationStatus
+
+    values = {}
+    declared = Declaration.objects.filter(indicator__in=indicator_ids, status=DeclarationStatus.VALIDATED)
+    for indicator_id, year, number, text in declared.values_list("indicator_id", "year", "value", "text"):
+        values.setdefault(indicator_id, {})[year] = (number, text)
+    computed = ComputedValue.objects.filter(indicator__in=indicator_ids, value__isnull=False)
+    for indicator_id, year, number in computed.values_list("indicator_id", "year", "value"):
+        values.setdefault(indicator_id, {})[year] = (number, "")
+    return values
+
+
 def attach_progress(commitments):
     """Set on each indicator of ``commitments`` (their indicators and targets
-    prefetched) its status and latest validated value, on each commitment the
-    worst status of its indicators; return the count per status. One query."""
-    from .models import Declaration, DeclarationStatus
-
+    prefetched) its status and latest known value, on each commitment the
+    worst status of its indicators; return the count per status. Two queries."""
     indicators = [indicator for commitment in commitments for indicator in commitment.indicators.all()]
-    validated = {}
-    for indicator_id, year, number, text in Declaration.objects.filter(
-        indicator__in=[indicator.pk for indicator in indicators], status=DeclarationStatus.VALIDATED
-    ).values_list("indicator_id", "year", "value", "text"):
-        validated.setdefault(indicator_id, {})[year] = (number, text)
+    validated = followed_values([indicator.pk for indicator in indicators])
     totals = {status: 0 for status in Progress}
     for commitment in commitments:
         statuses = []

@@ -18,4 +18,9 @@ urlpatterns = [
     path("declarations/<int:pk>/notes/", views.declaration_note, name="declaration_note"),
     path("declarations/<int:pk>/justificatif/", views.declaration_evidence, name="declaration_evidence"),
     path("indicateurs/<int:pk>/", views.indicator_detail, name="indicator_detail"),
+    path("donnees/", views.input_list, name="input_list"),
+    path("donnees/<int:pk>/", views.input_detail, name="input_detail"),
+    path("calculs/", views.computation_list, name="computation_list"),
+    path("calculs/<int:pk>/", views.computation_detail, name="computation_detail"),
+    path("calculs/<int:pk>/etat/", views.computation_status, name="computation_status"),
 ]

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,18 +22,23 @@ from cooperations.models import LegalEntity
 from cooperations.views import _crumbs
 
 from . import permissions, services
+from .computations import indicators_to_compute
 from .filters import DeclarationFilter
 from .follow_up import entity_rows, region_totals
-from .forms_follow_up import CampaignForm, EntryForm, NoteForm, SendBackForm
+from .forms_follow_up import CampaignForm, ComputationForm, EntryForm, InputImportForm, NoteForm, SendBackForm
+from .inputs import import_inputs
 from .models import (
     DIRECTOR_EDITABLE,
     Campaign,
     CampaignPhase,
+    ComputationRun,
+    ComputedValue,
     Declaration,
     DeclarationEvent,
     DeclarationStatus,
     Indicator,
     IndicatorKind,
+    InputImport,
     TargetValue,
 )
 from .progress import PROGRESS_BADGES, Progress, build_chart, indicator_progress
@@ -257,6 +262,7 @@ def _declaration_rows(campaign, legal_entity):
         .select_related("commitment__cpom")
         .prefetch_related(
             Prefetch("targets", queryset=TargetValue.objects.filter(year=year), to_attr="year_targets"),
+            Prefetch("computed_values", queryset=ComputedValue.objects.filter(year=year), to_attr="year_computed"),
             Prefetch(
                 "declarations",
                 queryset=Declaration.objects.filter(year__in=[year, year - 1]).prefetch_related(
@@ -280,6 +286,7 @@ def _declaration_rows(campaign, legal_entity):
             "previous": by_year.get(year - 1),
             "declaration": by_year.get(year),
             "computed": indicator.kind == IndicatorKind.AUTOMATABLE,
+            "computed_value": indicator.year_computed[0] if indicator.year_computed else None,
         }
         declaration = row["declaration"]
         row["send_back"] = declaration.send_backs[0] if declaration and declaration.send_backs else None
@@ -540,10 +547,13 @@ def declaration_evidence(request, pk):
 
 
 def indicator_values(indicator):
-    """The validated value of each year, as numbers, and as declarations."""
+    """The known value of each year as a number (validated, or computed for
+    a computed indicator), the declarations and the computed values."""
     declarations = {d.year: d for d in indicator.declarations.all()}
+    computed = {c.year: c for c in indicator.computed_values.all()}
     values = {year: d.value for year, d in declarations.items() if d.status == DeclarationStatus.VALIDATED}
-    return values, declarations
+    values.update({year: c.value for year, c in computed.items() if c.value is not None})
+    return values, declarations, computed
 
 
 @login_required
@@ -551,19 +561,20 @@ def indicator_detail(request, pk):
     indicator = get_object_or_404(
         Indicator.objects.visible_to(request.user)
         .select_related("commitment__cpom__legal_entity")
-        .prefetch_related("targets", "declarations"),
+        .prefetch_related("targets", "declarations", "computed_values"),
         pk=pk,
     )
     cpom = indicator.commitment.cpom
     targets = {t.year: t for t in indicator.targets.all()}
-    values, declarations = indicator_values(indicator)
+    values, declarations, computed = indicator_values(indicator)
     progress = indicator_progress(indicator, values, {y: t.value for y, t in targets.items()})
-    years = sorted(set(cpom.years) | set(declarations))
+    years = sorted(set(cpom.years) | set(declarations) | set(computed))
     rows = [
         {
             "year": year,
             "target": targets.get(year),
             "declaration": declarations.get(year),
+            "computed": computed.get(year),
         }
         for year in years
     ]
@@ -577,6 +588,8 @@ def indicator_detail(request, pk):
             "chart": build_chart(indicator, cpom.years, values, {y: t.value for y, t in targets.items()}),
             "progress": progress,
             "progress_badge": PROGRESS_BADGES[progress],
+            "is_computed": indicator.kind == IndicatorKind.AUTOMATABLE,
+            "can_compute": permissions.can_compute(request.user, cpom.region),
             "badges": DECLARATION_BADGES,
             "legend": Progress,
             "nav": "cpoms",
@@ -588,3 +601,140 @@ def indicator_detail(request, pk):
             ),
         },
     )
+
+
+# --- Computed indicators: input data and runs -------------------------------------------------------
+
+
+@login_required
+def input_list(request):
+    if not permissions.can_import_inputs(request.user):
+        raise PermissionDenied
+    form = InputImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        record = import_inputs(
+            form.cleaned_data["kind"], form.cleaned_data["source"], upload.read(), upload.name, request.user
+        )
+        if record.status == InputImport.Status.DONE:
+            messages.success(request, _("%(n)s lignes importées.") % {"n": record.rows})
+        else:
+            messages.error(request, _("Fichier refusé : rien n’a été importé. Les lignes en cause sont listées."))
+        return redirect("indicators:input_detail", record.pk)
+    return render(
+        request,
+        "indicators/input_list.html",
+        {
+            "form": form,
+            "imports": InputImport.objects.select_related("created_by")[:50],
+            "nav": "follow_up",
+            "title": _("Données des indicateurs calculés"),
+            "breadcrumb_data": _crumbs(
+                _("Données des indicateurs calculés"), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))
+            ),
+        },
+    )
+
+
+@login_required
+def input_detail(request, pk):
+    if not permissions.can_import_inputs(request.user):
+        raise PermissionDenied
+    record = get_object_or_404(InputImport, pk=pk)
+    return render(
+        request,
+        "indicators/input_detail.html",
+        {
+            "record": record,
+            "nav": "follow_up",
+            "title": str(record),
+            "breadcrumb_data": _crumbs(
+                str(record),
+                (_("Suivi des indicateurs"), reverse("indicators:campaign_list")),
+                (_("Données des indicateurs calculés"), reverse("indicators:input_list")),
+            ),
+        },
+    )
+
+
+def _visible_runs(user):
+    runs = ComputationRun.objects.select_related("region", "created_by")
+    if user.is_admin:
+        return runs
+    if user.is_regional:
+        return runs.filter(region_id=user.region_id)
+    return runs.none()
+
+
+@login_required
+def computation_list(request):
+    user = request.user
+    if not (user.is_admin or user.is_regional):
+        raise PermissionDenied
+    can_compute = permissions.can_compute(user, user.region) if not user.is_admin else True
+    form = ComputationForm(request.POST or None, user=user) if can_compute else None
+    if request.method == "POST":
+        if not can_compute:
+            raise PermissionDenied
+        if form.is_valid():
+            region = form.cleaned_data.get("region") if user.is_admin else user.region
+            run, queued = services.request_computation(user, form.cleaned_data["year"], region)
+            if queued:
+                messages.success(request, _("Calcul lancé : la page suit son avancement."))
+            else:
+                messages.warning(
+                    request,
+                    _(
+                        "Le service de calcul est momentanément indisponible : votre demande est enregistrée "
+                        "et le calcul sera fait plus tard (au plus tard cette nuit)."
+                    ),
+                )
+            return redirect(run)
+    return render(
+        request,
+        "indicators/computation_list.html",
+        {
+            "form": form,
+            "runs": _visible_runs(user)[:30],
+            "nav": "follow_up",
+            "title": _("Indicateurs calculés"),
+            "breadcrumb_data": _crumbs(
+                _("Indicateurs calculés"), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))
+            ),
+        },
+    )
+
+
+def _visible_run(request, pk):
+    return get_object_or_404(_visible_runs(request.user), pk=pk)
+
+
+@login_required
+def computation_detail(request, pk):
+    run = _visible_run(request, pk)
+    values = (
+        ComputedValue.objects.filter(year=run.year, indicator__in=indicators_to_compute(run.year, run.region))
+        .select_related("indicator__commitment__cpom__legal_entity")
+        .order_by("indicator__commitment__cpom__legal_entity__name", "indicator__pk")
+    )
+    return render(
+        request,
+        "indicators/computation_detail.html",
+        {
+            "run": run,
+            "values": values if run.status == ComputationRun.Status.DONE else [],
+            "nav": "follow_up",
+            "title": str(run),
+            "breadcrumb_data": _crumbs(
+                str(run),
+                (_("Suivi des indicateurs"), reverse("indicators:campaign_list")),
+                (_("Indicateurs calculés"), reverse("indicators:computation_list")),
+            ),
+        },
+    )
+
+
+@login_required
+def computation_status(request, pk):
+    run = _visible_run(request, pk)
+    return JsonResponse({"status": run.status, "progress": run.progress, "done": run.done, "total": run.total})

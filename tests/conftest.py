@@ -233,7 +233,17 @@ def build_follow_up(users, entities):
         users["director_other"], campaign_hdf, entities["c"].pk, [services.Entry(indicator_c, *indicator_c.parse("9"))],
         submit=True,
     )  # fmt: skip
+    from indicators.inputs import import_inputs
+    from indicators.models import ComputationRun
+
+    site_a = entities["a"].establishments.first().finess
+    input_import = import_inputs(
+        "sejours", "PMSI test", f"annee;finess_et;code_geo;champ;sejours\n2025;{site_a};78100;MCO;9\n".encode(), "s.csv"
+    )
+    run_idf = ComputationRun.objects.create(year=2025, region=cpom_a_old.region, created_by=nego)
     return {
+        "input_import": input_import,
+        "run_idf": run_idf,
         "cpom_a_old": cpom_a_old,
         "indicators_a_old": indicators,
         "campaign_idf": campaign_idf,

@@ -75,3 +75,26 @@ def test_reminder_task_in_the_worker_sends_once(worker_queue):
     assert send_campaign_reminders.apply_async(**options).get(timeout=60) == 1
     assert send_campaign_reminders.apply_async(**options).get(timeout=60) == 0
     assert Campaign.objects.get(pk=world["campaign_idf"].pk).reminder_sent_on == timezone.localdate()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_computation_task_in_the_worker(worker_queue):
+    """A real worker (REDIS_URL set) computes the région's indicators from the
+    imported stays; without REDIS_URL the task runs eagerly, and says so."""
+    from indicators.models import ComputationRun, ComputedValue
+    from indicators.tasks import compute_indicators
+
+    from .conftest import build_world
+
+    if not worker_queue:
+        pytest.skip("REDIS_URL absent : pas de worker Celery réel, la tâche est couverte en mode eager ailleurs.")
+    load_reference_lists()
+    world = build_world()
+    run = world["run_idf"]
+    assert compute_indicators.apply_async(args=[run.pk], queue=worker_queue).get(timeout=60) == 1
+    run = ComputationRun.objects.get(pk=run.pk)
+    assert (run.status, run.done, run.total) == ("termine", 1, 1)
+    value = ComputedValue.objects.get(indicator__label="Taux de fuite", year=2025)
+    assert (value.numerator, value.denominator) == (0, 9)
+    # Rerun by the worker (a redelivered message): nothing changes.
+    assert compute_indicators.apply_async(args=[run.pk], queue=worker_queue).get(timeout=60) == 0

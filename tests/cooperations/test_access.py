@@ -99,6 +99,12 @@ TABLE = [
     ("indicators:declaration_note", lambda w: [w["declaration_a"].pk], [302, 405, 405, 405, 405, 405, 405]),
     ("indicators:indicator_detail", lambda w: [w["indicators_a_old"][0].pk], [302, 200, 200, 200, 404, 200, 404]),
     ("indicators:indicator_detail", lambda w: [w["indicator_a"].pk], [302, 200, 200, 200, 404, 200, 404]),
+    # Computed indicators: input data (national) for the ARS's négociateurs, runs within the région.
+    ("indicators:input_list", lambda w: [], [302, 200, 200, 403, 200, 403, 403]),
+    ("indicators:input_detail", lambda w: [w["input_import"].pk], [302, 200, 200, 403, 200, 403, 403]),
+    ("indicators:computation_list", lambda w: [], [302, 200, 200, 200, 200, 403, 403]),
+    ("indicators:computation_detail", lambda w: [w["run_idf"].pk], [302, 200, 200, 200, 404, 404, 404]),
+    ("indicators:computation_status", lambda w: [w["run_idf"].pk], [302, 200, 200, 200, 404, 404, 404]),
     # Only a director is taken to his campaign; the others to the list of campaigns.
     ("indicators:my_declarations", lambda w: [], [302, 302, 302, 302, 302, 302, 302]),
     ("login", lambda w: [], [200, 302, 302, 302, 302, 302, 302]),

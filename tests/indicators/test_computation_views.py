@@ -1,0 +1,117 @@
+"""The pages of the computed indicators: input data upload, computation
+runs and their results, the indicator page; nobody types a computed value."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from indicators.models import ComputationRun, ComputedValue, Declaration, HospitalStay, InputImport
+
+
+def _login(client, world, role):
+    client.force_login(world["users"][role])
+
+
+def _upload(client, kind, content, source="PMSI 2025"):
+    return client.post(
+        reverse("indicators:input_list"),
+        {"kind": kind, "source": source, "file": SimpleUploadedFile("donnees.csv", content.encode())},
+    )
+
+
+def test_negotiator_uploads_stays_and_reads_the_report(client, world):
+    _login(client, world, "negotiator")
+    site = world["sites"]["a"].finess
+    response = _upload(client, "sejours", f"annee;finess_et;code_geo;champ;sejours\n2025;{site};78100;MCO;12\n")
+    record = InputImport.objects.latest("pk")
+    assert response.status_code == 302 and response["Location"] == reverse("indicators:input_detail", args=[record.pk])
+    assert record.status == "termine" and record.rows == 1
+    page = client.get(response["Location"]).content.decode()
+    assert "Importé : 1 lignes (2025)" in page
+
+
+def test_a_bad_file_is_refused_with_its_lines(client, world):
+    _login(client, world, "negotiator")
+    before = HospitalStay.objects.count()
+    response = _upload(client, "sejours", "annee;finess_et;code_geo;champ;sejours\n2025;123;78100;MCO;12\n")
+    page = client.get(response["Location"]).content.decode()
+    assert "Fichier refusé : rien n’a été importé" in page and "<td>2</td>" in page
+    assert HospitalStay.objects.count() == before
+
+
+@pytest.mark.parametrize("role", ["observer", "director"])
+def test_others_cannot_upload(client, world, role):
+    _login(client, world, role)
+    assert _upload(client, "sejours", "annee\n").status_code == 403
+
+
+def test_negotiator_runs_the_computation_and_sees_numerator_and_denominator(client, world, eager):
+    _login(client, world, "negotiator")
+    response = client.post(reverse("indicators:computation_list"), {"year": 2025})
+    run = ComputationRun.objects.latest("pk")
+    assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
+    assert run.region == world["campaign_idf"].region and run.status == "termine"
+    page = client.get(run.get_absolute_url()).content.decode()
+    # The world's stays: 9 stays of Yvelines residents, all at site A (in the GHT): no leakage.
+    assert "Taux de fuite" in page and "0 / 9" in page
+    status = client.get(reverse("indicators:computation_status", args=[run.pk])).json()
+    assert status == {"status": "termine", "progress": 100, "done": 1, "total": 1}
+
+
+def test_observer_reads_runs_but_cannot_compute(client, world):
+    _login(client, world, "observer")
+    assert client.get(reverse("indicators:computation_list")).status_code == 200
+    assert client.post(reverse("indicators:computation_list"), {"year": 2025}).status_code == 403
+    assert ComputationRun.objects.count() == 1
+
+
+def test_broker_down_is_said_plainly(client, world, monkeypatch):
+    from indicators import tasks
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(tasks.compute_indicators, "delay", unreachable)
+    _login(client, world, "negotiator")
+    response = client.post(reverse("indicators:computation_list"), {"year": 2025}, follow=True)
+    assert "momentanément indisponible" in response.content.decode()
+    assert ComputationRun.objects.latest("pk").status == "en_attente"
+
+
+def test_indicator_page_shows_a_computed_value_and_a_non_computable_one(client, world, eager):
+    from indicators import computations
+
+    indicator = world["cpom_a_old"].commitments.get().indicators.get(kind="automatisable")
+    computations.store(indicator, 2025)
+    computations.store(indicator, 2024)  # no stays in 2024
+    _login(client, world, "director")
+    response = client.get(reverse("indicators:indicator_detail", args=[indicator.pk]))
+    page = response.content.decode()
+    assert "0 / 9 séjours" in page and "non calculable" in page and "Aucun séjour des résidents" in page
+    assert "il ne se saisit pas à la main" in page and 'data-testid="value-point"' in page
+    declare = reverse("indicators:declare", args=[world["campaign_idf"].pk, world["entities"]["a"].finess])
+    assert "0 %" in client.get(declare).content.decode()
+
+
+def test_a_forged_post_cannot_type_a_computed_value(client, world):
+    indicator = world["cpom_a_old"].commitments.get().indicators.get(kind="automatisable")
+    _login(client, world, "director")
+    url = reverse("indicators:declare", args=[world["campaign_idf"].pk, world["entities"]["a"].finess])
+    client.post(url, {f"i{indicator.pk}-value": "12", "submit": "1"})
+    assert not Declaration.objects.filter(indicator=indicator).exists()
+    assert not ComputedValue.objects.filter(indicator=indicator).exists()
+
+
+def test_computed_values_feed_the_status_and_the_annex(client, world, eager):
+    from indicators import computations
+
+    indicator = world["cpom_a_old"].commitments.get().indicators.get(kind="automatisable")
+    value, _changed = computations.store(indicator, 2025)
+    assert value.value == Decimal("0.00")
+    _login(client, world, "negotiator")
+    page = client.get(world["cpom_a_old"].get_absolute_url()).content.decode()
+    assert "0 % en 2025" in page
+    preview = client.get(reverse("cooperations:annex_preview", args=[world["cpom_a_old"].pk]), {"suivi": "1"})
+    assert "0 %" in preview.content.decode()
