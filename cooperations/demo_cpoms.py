@@ -100,6 +100,7 @@ def build_demo_cpoms(negotiator, director):
     _indicator(
         geriatrics, "Nombre de vacations de temps médical partagé", user, "4", 2020, ["6", "8", "10", "12", "12"]
     )
+    _indicator(geriatrics, "Taux de fuite des séjours du territoire", user, "48", 2020, ["47", "46", "45", "44", "43"])
     lab = _commitment(
         old,
         user,
@@ -116,7 +117,7 @@ def build_demo_cpoms(negotiator, director):
     )
     _indicator(
         lab, "Coût des prestations des fonctions support", user, "0,31", 2020,
-        ["0,31", "0,29", "0,27", "0,26", "0,25"], unit="€ par B",
+        ["0,31", "0,29", "0,27", "0,26", "0,25"], unit="€ par B", support_function="biologie",
     )  # fmt: skip
     _sign(old, user, datetime.date(2021, 3, 15))
     services.open_amendment(

@@ -69,37 +69,65 @@ def ght_of(legal_entity_id):
     )
 
 
+ATTRACTION_SHARE = Decimal("0.8")
+
+
 def territory_of(indicator):
-    """(label, site FINESS subquery or None, home départements): the GHT of
-    the establishment (its members' sites; the départements of those sites as
-    the home areas it serves), or its département."""
+    """(label, GHT or None, département): the GHT of the establishment, or
+    its département when it has none or the indicator asks for it."""
     entity = indicator.commitment.cpom.legal_entity
     ght = ght_of(entity.pk) if indicator.territory_kind != TerritoryKind.DEPARTMENT else None
     if ght is not None:
-        sites = Establishment.objects.filter(legal_entity__memberships__structure=ght, closed_on__isnull=True)
-        departments = sorted(set(sites.exclude(department__isnull=True).values_list("department_id", flat=True)))
-        return f"GHT {ght.short_code or ght.name}", sites.values("finess"), departments
-    department = entity.department_id
-    return _("département %(code)s") % {"code": department}, None, [department] if department else []
+        return f"GHT {ght.short_code or ght.name}", ght, None
+    return _("département %(code)s") % {"code": entity.department_id}, None, entity.department_id
+
+
+def attraction_zone(stays, sites):
+    """The home areas a group of sites serves, as ATIH draws a zone
+    d'attractivité: the areas its sites' stays come from, largest first,
+    until they hold 80 % of those stays. Read from the aggregate per area,
+    not from the rows."""
+    per_area = list(
+        stays.filter(site_finess__in=sites)
+        .values("home_area")
+        .annotate(n=Sum("stays"))
+        .order_by("-n", "home_area")
+        .values_list("home_area", "n")
+    )
+    total = sum(n for _area, n in per_area)
+    zone, running = [], 0
+    for area, n in per_area:
+        if total and running >= ATTRACTION_SHARE * total:
+            break
+        zone.append(area)
+        running += n
+    return zone
 
 
 def leakage_rate(indicator, year) -> Result:
     """Stays of the territory's residents outside its establishments ÷ all
-    stays of its residents, for the year and the activity field."""
+    stays of its residents, for the year and the activity field. A GHT's
+    residents are those of its zone d'attractivité; a département's, those
+    living in it."""
     activity = indicator.activity_field or ActivityField.MCO
-    label, sites, departments = territory_of(indicator)
-    inputs = {
-        "territoire": label,
-        "départements de résidence": departments,
-        "champ": activity,
-        "année": year,
-    }
-    if not departments:
-        return Result(None, reason=_("Territoire sans département connu."), inputs=inputs)
-    stays = HospitalStay.objects.filter(year=year, activity_field=activity, home_department__in=departments)
-    outside = ~Q(site_finess__in=sites) if sites is not None else ~Q(site_department=F("home_department"))
-    totals = stays.aggregate(total=Sum("stays"), outside=Sum("stays", filter=outside), lines=Count("pk"))
+    label, ght, department = territory_of(indicator)
+    inputs = {"territoire": label, "champ": activity, "année": year}
+    stays = HospitalStay.objects.filter(year=year, activity_field=activity)
+    if ght is not None:
+        sites = Establishment.objects.filter(legal_entity__memberships__structure=ght).values("finess")
+        zone = attraction_zone(stays, sites)
+        inputs["zone d’attractivité"] = _("%(n)s codes de résidence (80 %% des séjours des sites du GHT)") % {
+            "n": len(zone)
+        }
+        residents = stays.filter(home_area__in=zone)
+        outside = ~Q(site_finess__in=sites)
+    else:
+        inputs["département de résidence"] = department
+        residents = stays.filter(home_department=department)
+        outside = ~Q(site_department=F("home_department"))
+    totals = residents.aggregate(total=Sum("stays"), outside=Sum("stays", filter=outside), lines=Count("pk"))
     inputs["lignes de séjours lues"] = totals["lines"]
+    inputs["sources"] = sorted(set(residents.values_list("batch__source", flat=True).distinct()))
     total, leaking = totals["total"] or 0, totals["outside"] or 0
     if not total:
         return Result(
@@ -126,11 +154,13 @@ def leakage_by_department(year, activity=ActivityField.MCO):
 # --- Support-function unit cost -------------------------------------------------------------------
 
 
-def _unit_cost(entity_finess, function, year):
+def _costs(entity_finess, function, year):
     costs = SupportCost.objects.filter(legal_entity_finess=entity_finess, year=year)
-    if function:
-        costs = costs.filter(function=function)
-    return costs.aggregate(cost=Sum("cost"), units=Sum("units"), lines=Count("pk"))
+    return costs.filter(function=function) if function else costs
+
+
+def _unit_cost(entity_finess, function, year):
+    return _costs(entity_finess, function, year).aggregate(cost=Sum("cost"), units=Sum("units"), lines=Count("pk"))
 
 
 def support_cost(indicator, year) -> Result:
@@ -146,6 +176,8 @@ def support_cost(indicator, year) -> Result:
         "année": year,
         "lignes de coûts lues": totals["lines"],
     }
+    if totals["lines"]:
+        inputs["sources"] = sorted(set(_costs(entity.finess, function, year).values_list("batch__source", flat=True)))
     if not totals["lines"]:
         return Result(None, reason=_("Aucun coût importé pour %(year)s.") % {"year": year}, inputs=inputs)
     if not totals["units"]:

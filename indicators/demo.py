@@ -10,7 +10,17 @@ from django.utils import timezone
 from cooperations.models import Cpom
 
 from . import services
-from .models import Campaign, Declaration, DeclarationEvent, DeclarationStatus, Indicator, IndicatorKind
+from .inputs import import_inputs
+from .models import (
+    Campaign,
+    ComputationRun,
+    Declaration,
+    DeclarationEvent,
+    DeclarationStatus,
+    Indicator,
+    IndicatorKind,
+)
+from .stays_generator import generate_stays
 
 DEMO_PREFIX = "DEMO-"
 
@@ -49,6 +59,28 @@ def _by_label(cpom):
         indicator.label: indicator
         for indicator in Indicator.objects.filter(commitment__cpom=cpom, kind=IndicatorKind.DECLARATIVE)
     }
+
+
+DEMO_COST_SOURCE = "Coûts de démonstration (fictifs)"
+# Biology of the director's entity: cost (€) and B produced, by year.
+DEMO_BIOLOGY = {2020: (3_100_000, 10_000_000), 2021: (3_050_000, 10_300_000), 2022: (2_960_000, 10_600_000),
+                2023: (2_900_000, 10_900_000), 2024: (2_850_000, 11_100_000), 2025: (2_800_000, 11_300_000)}  # fmt: skip
+
+
+def build_demo_computations(negotiator, director):
+    """Generated stays of the demo région (2023–2025), invented biology costs
+    of the director's entity, then the computation of those years."""
+    region = negotiator.region
+    for year in (2023, 2024, 2025):
+        generate_stays(15_000, seed=year, year=year, region=region)
+    lines = ["annee;finess;fonction;cout;unites;unite"] + [
+        f"{year};{director.legal_entity.finess};biologie;{cost};{units};B"
+        for year, (cost, units) in DEMO_BIOLOGY.items()
+    ]
+    import_inputs("couts", DEMO_COST_SOURCE, ("\n".join(lines) + "\n").encode(), "couts-demo.csv", negotiator)
+    for year in (2023, 2024, 2025):
+        run = ComputationRun.objects.create(year=year, region=region, created_by=negotiator)
+        services.run_computation(run.pk)
 
 
 @transaction.atomic
@@ -118,6 +150,7 @@ def build_demo_follow_up(negotiator, director):
             member["État d’avancement de l’engagement"],
             negotiator,
         )
+    build_demo_computations(negotiator, director)
     return current
 
 

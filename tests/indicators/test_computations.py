@@ -50,21 +50,32 @@ def test_leakage_rate_of_a_ght_exact(world, leakage):
     a, b, out = leakage["a"], leakage["b"], leakage["outsider"]
     _stays(
         world,
-        (a, "78100", "MCO", 1),
-        (b, "78200", "MCO", 1),
-        (out, "78300", "MCO", 1),  # a resident treated outside the GHT
-        (out, "75011", "MCO", 50),  # not a resident of the territory
-        (out, "78300", "SSR", 3),
+        (a, "78100", "MCO", 6),
+        (b, "78200", "MCO", 3),
+        (a, "78400", "MCO", 1),  # beyond 80 % of the GHT's stays: outside its zone
+        (out, "78100", "MCO", 2),  # residents of the zone treated outside the GHT
+        (out, "78300", "MCO", 5),  # residents of an area the GHT does not serve
+        (out, "78100", "SSR", 3),
         (a, "78100", "SSR", 1),
     )
     result = computations.leakage_rate(leakage["indicator"], 2025)
-    assert (result.numerator, result.denominator) == (1, 3)
-    assert result.value == Decimal(str(round(float(Fraction(1, 3) * 100), 2)))  # 33.33
+    # Zone: 78100 (6) then 78200 (3) reach 9 of 10 ≥ 80 %. Residents: 6 + 2 + 3 = 11, of whom 2 outside.
+    assert (result.numerator, result.denominator) == (2, 11)
+    assert result.value == Decimal(str(round(float(Fraction(2, 11) * 100), 2)))  # 18.18
     ssr = leakage["indicator"]
     ssr.activity_field = "SSR"
     result = computations.leakage_rate(ssr, 2025)
     assert (result.numerator, result.denominator, result.value) == (3, 4, Decimal("75.00"))
-    assert result.inputs["territoire"].startswith("GHT") and result.inputs["départements de résidence"] == ["78"]
+    assert (
+        result.inputs["territoire"].startswith("GHT") and "1 codes de résidence" in result.inputs["zone d’attractivité"]
+    )
+
+
+def test_attraction_zone_takes_the_largest_areas_up_to_80_percent(world, leakage):
+    a = leakage["a"]
+    _stays(world, (a, "78001", "MCO", 50), (a, "78002", "MCO", 30), (a, "78003", "MCO", 15), (a, "78004", "MCO", 5))
+    sites = computations.Establishment.objects.filter(finess=a).values("finess")
+    assert computations.attraction_zone(HospitalStay.objects.all(), sites) == ["78001", "78002"]
 
 
 def test_leakage_rate_of_a_department(world, leakage):
@@ -79,7 +90,7 @@ def test_leakage_rate_of_a_department(world, leakage):
 
 
 def test_leakage_without_stays_is_not_computable(world, leakage):
-    _stays(world, (leakage["a"], "75011", "MCO", 4))  # only Parisians
+    _stays(world, (leakage["outsider"], "78100", "MCO", 4))  # no stay at the GHT's sites: no zone
     result = computations.leakage_rate(leakage["indicator"], 2025)
     assert result.value is None and "Aucun séjour" in result.reason
     value, _changed = computations.store(leakage["indicator"], 2025)

@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from indicators.inputs import import_inputs
+from indicators.models import InputKind
+
+
+class Command(BaseCommand):
+    help = "Importe un fichier de séjours ou de coûts des fonctions support (même code que la page d’import)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--kind", required=True, choices=InputKind.values)
+        parser.add_argument("--source", required=True)
+
+    def handle(self, *args, file, kind, source, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"Fichier introuvable : {file}")
+        record = import_inputs(kind, source, path.read_bytes(), path.name)
+        if record.status != record.Status.DONE:
+            for error in record.report.get("errors", []):
+                self.stderr.write(f"ligne {error['line']} : {error['reason']}")
+            raise CommandError(
+                f"Fichier refusé ({record.report.get('error_count', 0)} ligne(s)) : rien n’a été importé."
+            )
+        self.stdout.write(f"{record.rows} lignes importées ; {record.report.get('replaced_rows', 0)} remplacées.")
