@@ -127,7 +127,7 @@ def leakage_rate(indicator, year) -> Result:
         outside = ~Q(site_department=F("home_department"))
     totals = residents.aggregate(total=Sum("stays"), outside=Sum("stays", filter=outside), lines=Count("pk"))
     inputs["lignes de séjours lues"] = totals["lines"]
-    inputs["sources"] = sorted(set(residents.values_list("batch__source", flat=True).distinct()))
+    inputs["sources"] = " ; ".join(sorted(set(residents.values_list("batch__source", flat=True).distinct())))
     total, leaking = totals["total"] or 0, totals["outside"] or 0
     if not total:
         return Result(
@@ -177,7 +177,9 @@ def support_cost(indicator, year) -> Result:
         "lignes de coûts lues": totals["lines"],
     }
     if totals["lines"]:
-        inputs["sources"] = sorted(set(_costs(entity.finess, function, year).values_list("batch__source", flat=True)))
+        inputs["sources"] = " ; ".join(
+            sorted(set(_costs(entity.finess, function, year).values_list("batch__source", flat=True)))
+        )
     if not totals["lines"]:
         return Result(None, reason=_("Aucun coût importé pour %(year)s.") % {"year": year}, inputs=inputs)
     if not totals["units"]:

@@ -15,12 +15,13 @@ from .models import (
     Campaign,
     ComputationRun,
     Declaration,
+    InputImport,
     DeclarationEvent,
     DeclarationStatus,
     Indicator,
     IndicatorKind,
 )
-from .stays_generator import generate_stays
+from .stays_generator import GENERATED_SOURCE, generate_stays
 
 DEMO_PREFIX = "DEMO-"
 
@@ -71,6 +72,7 @@ def build_demo_computations(negotiator, director):
     """Generated stays of the demo région (2023–2025), invented biology costs
     of the director's entity, then the computation of those years."""
     region = negotiator.region
+    InputImport.objects.filter(source__in=[GENERATED_SOURCE, DEMO_COST_SOURCE]).delete()
     for year in (2023, 2024, 2025):
         generate_stays(15_000, seed=year, year=year, region=region)
     lines = ["annee;finess;fonction;cout;unites;unite"] + [

@@ -83,7 +83,7 @@ def summarise(statuses):
 # --- The chart: an SVG drawn on the server, read at a glance ---------------------------------
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 36
+LEFT, RIGHT, TOP, BOTTOM = 64, 44, 24, 36
 
 
 @dataclass
