@@ -15,11 +15,11 @@ from .models import (
     Campaign,
     ComputationRun,
     Declaration,
-    InputImport,
     DeclarationEvent,
     DeclarationStatus,
     Indicator,
     IndicatorKind,
+    InputImport,
 )
 from .stays_generator import GENERATED_SOURCE, generate_stays
 
