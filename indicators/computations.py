@@ -111,6 +111,10 @@ def leakage_rate(indicator, year) -> Result:
     living in it."""
     activity = indicator.activity_field or ActivityField.MCO
     label, ght, department = territory_of(indicator)
+    return territory_leakage(label, year, activity, ght=ght, department=department)
+
+
+def territory_leakage(label, year, activity, ght=None, department=None) -> Result:
     inputs = {"territoire": label, "champ": activity, "année": year}
     stays = HospitalStay.objects.filter(year=year, activity_field=activity)
     if ght is not None:

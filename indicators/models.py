@@ -550,7 +550,11 @@ class HospitalStay(models.Model):
     class Meta:
         verbose_name = _("séjours agrégés")
         verbose_name_plural = _("séjours agrégés")
-        indexes = [models.Index(fields=["year", "activity_field", "home_department"], name="stay_year_field_home")]
+        indexes = [
+            models.Index(fields=["year", "activity_field", "home_department"], name="stay_year_field_home"),
+            models.Index(fields=["year", "activity_field", "site_finess"], name="stay_year_field_site"),
+            models.Index(fields=["year", "activity_field", "home_area"], name="stay_year_field_area"),
+        ]
 
     def __str__(self):
         return f"{self.year} {self.site_finess} ← {self.home_area} ({self.activity_field}) : {self.stays}"

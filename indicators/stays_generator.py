@@ -115,21 +115,31 @@ def generate_stays(count, seed, year, region=None, source=GENERATED_SOURCE) -> I
     if connection.vendor == "postgresql":
         _copy(batch, rows)
     else:
+        _insert_many(batch, rows)
+    return batch
+
+
+COLUMNS = "batch_id, year, site_finess, site_department, home_area, home_department, activity_field, stays"
+
+
+def _insert_many(batch, rows):
+    """Other databases: plain INSERTs in chunks, without model instances."""
+    table = HospitalStay._meta.db_table
+    sql = f"INSERT INTO {table} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    with connection.cursor() as cursor:
         chunk = []
         for row in rows:
-            chunk.append(HospitalStay(batch=batch, year=row[0], site_finess=row[1], site_department=row[2],
-                                      home_area=row[3], home_department=row[4], activity_field=row[5], stays=row[6]))  # fmt: skip
+            chunk.append((batch.pk, *row))
             if len(chunk) == CHUNK:
-                HospitalStay.objects.bulk_create(chunk)
+                cursor.executemany(sql, chunk)
                 chunk = []
-        HospitalStay.objects.bulk_create(chunk)
-    return batch
+        if chunk:
+            cursor.executemany(sql, chunk)
 
 
 def _copy(batch, rows):
     """PostgreSQL: COPY, chunk by chunk (memory stays flat)."""
     table = HospitalStay._meta.db_table
-    columns = "batch_id, year, site_finess, site_department, home_area, home_department, activity_field, stays"
     with connection.cursor() as cursor:
         while True:
             buffer = io.StringIO()
@@ -142,6 +152,6 @@ def _copy(batch, rows):
             if not written:
                 break
             buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+            cursor.cursor.copy_expert(f"COPY {table} ({COLUMNS}) FROM STDIN", buffer)
             if written < CHUNK:
                 break

@@ -272,3 +272,41 @@ def test_latin1_and_bom_files_are_read(world):
 )
 def test_home_department_of_an_area(code, department):
     assert home_department(code) == department
+
+
+# --- Generator and commands ---------------------------------------------------------------------
+
+
+def test_generated_stays_are_deterministic_and_replace_themselves(world):
+    from indicators.stays_generator import generate_rows, generate_stays
+
+    region = world["campaign_idf"].region
+    first = list(generate_rows(300, seed=5, year=2025, region=region))
+    assert first == list(generate_rows(300, seed=5, year=2025, region=region))
+    assert first != list(generate_rows(300, seed=6, year=2025, region=region))
+    sites = {site.finess for site in world["sites"].values()}
+    assert all(row[1] in sites and row[5] in ("MCO", "SSR", "PSY", "HAD") and row[6] >= 1 for row in first)
+    generate_stays(300, seed=5, year=2025, region=region)
+    batch = generate_stays(200, seed=5, year=2025, region=region)
+    assert HospitalStay.objects.filter(batch__source=batch.source).count() == 200
+    assert sum(HospitalStay.objects.filter(batch=batch).values_list("stays", flat=True)) == sum(
+        row[6] for row in first[:200]
+    )
+
+
+def test_commands_import_and_compute(world, tmp_path, eager):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "sejours.csv"
+    path.write_text(f"annee;finess_et;code_geo;champ;sejours\n2025;{world['sites']['a'].finess};78100;MCO;3\n")
+    call_command("import_inputs", str(path), kind="sejours", source="PMSI test")
+    bad = tmp_path / "mauvais.csv"
+    bad.write_text("annee;finess_et;code_geo;champ;sejours\n2025;1;78100;MCO;3\n")
+    with pytest.raises(CommandError, match="refusé"):
+        call_command("import_inputs", str(bad), kind="sejours", source="PMSI test")
+    from io import StringIO
+
+    out = StringIO()
+    call_command("compute_indicators", year=2025, region="11", stdout=out)
+    assert "1 / 1 indicateurs calculés" in out.getvalue() and "Taux de fuite : 0 % (0 / 3)" in out.getvalue()

@@ -28,6 +28,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{run.done} / {run.total} indicateurs calculés, {run.changed} valeur(s) modifiée(s).")
         values = ComputedValue.objects.filter(run=run).select_related("indicator__commitment__cpom__legal_entity")
         for value in values:
-            detail = value.reason or f"{value.numerator} / {value.denominator}"
+            detail = value.reason or " / ".join(
+                f"{number.normalize():f}" for number in (value.numerator, value.denominator) if number is not None
+            )
             entity = value.indicator.commitment.cpom.legal_entity.name
             self.stdout.write(f"  {entity} — {value.indicator.label} : {value.display} ({detail})")
