@@ -101,6 +101,11 @@ def build_demo_cpoms(negotiator, director):
         geriatrics, "Nombre de vacations de temps médical partagé", user, "4", 2020, ["6", "8", "10", "12", "12"]
     )
     _indicator(geriatrics, "Taux de fuite des séjours du territoire", user, "48", 2020, ["47", "46", "45", "44", "43"])
+    _indicator(geriatrics, "Taux de fuite approché (Hospi Diag)", user, "76", 2020, ["75", "74", "73", "72", "71"])
+    _indicator(
+        geriatrics, "Séjours MCO de l’établissement", user, "22 000", 2020,
+        ["22 500", "23 000", "23 500", "24 000", "24 500"],
+    )  # fmt: skip
     lab = _commitment(
         old,
         user,

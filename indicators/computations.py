@@ -17,10 +17,18 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cooperations.models import CommitmentStatus, CooperationStructure, Cpom, Establishment, StructureKind
+from cooperations.models import (
+    CommitmentStatus,
+    CooperationStructure,
+    Cpom,
+    Establishment,
+    MemberRole,
+    StructureKind,
+)
 
 from .models import (
     ActivityField,
+    ActivityRecord,
     Computation,
     ComputedValue,
     CountKind,
@@ -29,6 +37,8 @@ from .models import (
     IndicatorKind,
     InputImport,
     InputKind,
+    MarketActivity,
+    MarketShare,
     SupportCost,
     TerritoryKind,
 )
@@ -224,10 +234,78 @@ def application_count(indicator, year) -> Result:
     )
 
 
+# --- Real public figures: Hospi Diag market shares, ScanSanté activity ------------------------------
+
+
+def leakage_proxy(indicator, year) -> Result:
+    """100 − the share held by the GHT's members in the zone d'attractivité of
+    its support establishment (Hospi Diag, 2022): a public approximation of
+    the leakage rate, labelled as such."""
+    from .public_figures import HOSPIDIAG_YEAR
+
+    activity = indicator.market_activity or MarketActivity.A1
+    entity = indicator.commitment.cpom.legal_entity
+    ght = ght_of(entity.pk)
+    inputs = {"activité Hospi Diag": activity, "année": year, "nature": _("approximation par les parts de marché")}
+    if ght is None:
+        return Result(None, reason=_("L’établissement n’est membre d’aucun GHT."), inputs=inputs)
+    inputs["territoire"] = f"GHT {ght.short_code or ght.name}"
+    if year != HOSPIDIAG_YEAR:
+        return Result(None, reason=_("Les parts de marché Hospi Diag disponibles sont celles de 2022."), inputs=inputs)
+    support = ght.memberships.filter(role=MemberRole.SUPPORT).select_related("legal_entity").first()
+    if support is None or support.legal_entity is None:
+        return Result(None, reason=_("Le GHT n’a pas d’établissement support connu."), inputs=inputs)
+    shares = MarketShare.objects.filter(year=year, activity=activity)
+    keys = [support.legal_entity.finess, *support.legal_entity.establishments.values_list("finess", flat=True)]
+    zone = next((key for key in keys if shares.filter(zone_finess=key).exists()), None)
+    if zone is None:
+        return Result(
+            None, reason=_("La zone d’attractivité de l’établissement support est absente d’Hospi Diag."), inputs=inputs
+        )
+    members = Establishment.objects.filter(legal_entity__memberships__structure=ght).values("finess")
+    member_entities = ght.memberships.exclude(legal_entity=None).values("legal_entity__finess")
+    held = shares.filter(zone_finess=zone).filter(Q(finess__in=members) | Q(finess__in=member_entities))
+    part = held.aggregate(total=Sum("share"))["total"] or Decimal(0)
+    inputs["zone d’attractivité de"] = f"{support.legal_entity.name} ({zone})"
+    inputs["part de marché des membres du GHT (%)"] = str(Decimal(part).quantize(Decimal("0.1")))
+    inputs["sources"] = "Hospi Diag 2022 (ATIH)"
+    return Result((HUNDRED - part).quantize(Decimal("0.1")), inputs=inputs)
+
+
+def mco_activity(indicator, year) -> Result:
+    """MCO stays and sessions of the establishment in the year (ScanSanté:
+    public hospitals by FINESS EJ, private ones by site), with the evolution
+    since the year before."""
+    entity = indicator.commitment.cpom.legal_entity
+    keys = [entity.finess, *entity.establishments.values_list("finess", flat=True)]
+
+    def totals(of_year):
+        return ActivityRecord.objects.filter(year=of_year, finess__in=keys).aggregate(
+            total=Sum("stays"), lines=Count("pk")
+        )
+
+    found = totals(year)
+    inputs = {"établissement": entity.finess, "année": year, "sources": "ScanSanté (ATIH)", "lignes": found["lines"]}
+    if not found["lines"]:
+        return Result(
+            None, reason=_("Pas d’activité MCO ScanSanté pour %(year)s (publiée pour 2023 et 2024).") % {"year": year},
+            inputs=inputs,
+        )  # fmt: skip
+    if found["total"] is None:
+        return Result(None, reason=_("Effectif masqué à la source (1 à 10 séjours)."), inputs=inputs)
+    before = totals(year - 1)
+    if before["total"]:
+        inputs[f"séjours {year - 1}"] = before["total"]
+        inputs["évolution (%)"] = str(_ratio(found["total"] - before["total"], before["total"], "0.1"))
+    return Result(Decimal(found["total"]), Decimal(found["total"]), inputs=inputs)
+
+
 COMPUTATIONS = {
     Computation.LEAKAGE_RATE: (leakage_rate, InputKind.STAYS),
     Computation.SUPPORT_COST: (support_cost, InputKind.COSTS),
     Computation.APPLICATION_COUNT: (application_count, None),
+    Computation.LEAKAGE_PROXY: (leakage_proxy, None),
+    Computation.MCO_ACTIVITY: (mco_activity, None),
 }
 
 
@@ -242,7 +320,7 @@ def _checksum(indicator, year, result):
         "computation": indicator.computation,
         "year": year,
         "parameters": [indicator.territory_kind, indicator.activity_field, indicator.support_function,
-                       indicator.count_kind, indicator.baseline_year],
+                       indicator.count_kind, indicator.market_activity, indicator.baseline_year],
         "batches": _batches(kind, year) if kind else [],
         "inputs": result.inputs,
         # Counts read the application's data itself: their result is their input.

@@ -80,7 +80,7 @@ def build_demo_computations(negotiator, director):
         for year, (cost, units) in DEMO_BIOLOGY.items()
     ]
     import_inputs("couts", DEMO_COST_SOURCE, ("\n".join(lines) + "\n").encode(), "couts-demo.csv", negotiator)
-    for year in (2023, 2024, 2025):
+    for year in (2022, 2023, 2024, 2025):
         run = ComputationRun.objects.create(year=year, region=region, created_by=negotiator)
         services.run_computation(run.pk)
 

@@ -13,7 +13,11 @@ from cooperations.models import Commitment
 from .models import Indicator, IndicatorKind, IndicatorTemplate, TargetValue
 from .values import ValueType, parse_value, raw_value, scale_levels
 
-OPTIONAL_BY_NATURE = ("template", "unit", "baseline", "baseline_year", "data_source", "computation", "scale_levels")
+COMPUTATION_PARAMETERS = ("territory_kind", "activity_field", "support_function", "count_kind", "market_activity")
+OPTIONAL_BY_NATURE = (
+    "template", "unit", "baseline", "baseline_year", "data_source", "computation", "scale_levels",
+    *COMPUTATION_PARAMETERS,
+)  # fmt: skip
 
 
 class IndicatorForm(DsfrFormMixin, forms.ModelForm):
@@ -25,7 +29,7 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
         model = Indicator
         fields = [
             "template", "label", "kind", "value_type", "unit", "direction",
-            "baseline_year", "data_source", "computation", "scale_levels",
+            "baseline_year", "data_source", "computation", "scale_levels", *COMPUTATION_PARAMETERS,
         ]  # fmt: skip
         widgets = {"scale_levels": forms.Textarea(attrs={"rows": 3})}
 
@@ -68,6 +72,15 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
                 Column("computation", css_class="fr-col-12 fr-col-md-4", data_show_when_kind="automatisable"),
                 Column("data_source", css_class="fr-col-12 fr-col-md-4"),
             ),
+            Div(
+                Column("territory_kind", css_class="fr-col-12 fr-col-md-4"),
+                Column("activity_field", css_class="fr-col-12 fr-col-md-4"),
+                Column("support_function", css_class="fr-col-12 fr-col-md-4"),
+                Column("count_kind", css_class="fr-col-12 fr-col-md-6"),
+                Column("market_activity", css_class="fr-col-12 fr-col-md-6"),
+                css_class="fr-grid-row fr-grid-row--gutters",
+                data_show_when_kind="automatisable",
+            ),
             Div("scale_levels", data_show_when_type="echelle"),
             Row(
                 Column("baseline", css_class="fr-col-12 fr-col-md-4"),
@@ -92,8 +105,10 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
         kind, value_type = data.get("kind"), data.get("value_type")
         if kind == IndicatorKind.AUTOMATABLE and not data.get("computation"):
             self.add_error("computation", _("Un indicateur automatisable dit quel calcul le produit."))
-        if kind == IndicatorKind.DECLARATIVE and data.get("computation"):
+        if kind == IndicatorKind.DECLARATIVE:
             data["computation"] = ""
+            for name in COMPUTATION_PARAMETERS:
+                data[name] = ""
         levels = data.get("scale_levels", "")
         if value_type == ValueType.SCALE and len(scale_levels(levels)) < 2:
             self.add_error("scale_levels", _("Une échelle qualitative compte au moins deux niveaux, un par ligne."))

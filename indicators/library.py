@@ -27,6 +27,12 @@ TEMPLATES = [
      "Déclaration de l’établissement", "", "", "Réunions d’information, courriers aux médecins adresseurs, pages du site web unique."),
     ("État d’avancement de l’engagement", "declaratif", "echelle", "", "hausse",
      "Déclaration de l’établissement, validée par l’ARS", "", ADVANCEMENT, "Où en est la mise en œuvre de l’engagement."),
+    ("Taux de fuite approché (Hospi Diag)", "automatisable", "pourcentage", "%", "baisse",
+     "Hospi Diag 2022 (ATIH) : parts de marché par zone d’attractivité", "fuite_hospidiag", "",
+     "Approximation publique du taux de fuite : 100 − la part de marché des membres du GHT dans la zone d’attractivité de son établissement support."),
+    ("Séjours MCO de l’établissement", "automatisable", "effectif", "séjours", "hausse",
+     "ScanSanté (ATIH), cartographie de l’activité MCO", "activite_mco", "",
+     "Nombre de séjours et séances MCO de l’établissement dans l’année, et son évolution."),
 ]  # fmt: skip
 
 

@@ -44,6 +44,8 @@ class Computation(models.TextChoices):
     LEAKAGE_RATE = "taux_de_fuite", _("Taux de fuite des séjours du territoire")
     SUPPORT_COST = "cout_fonctions_support", _("Coût des prestations des fonctions support")
     APPLICATION_COUNT = "decompte_application", _("Décompte des données de l’application")
+    LEAKAGE_PROXY = "fuite_hospidiag", _("Taux de fuite approché : 100 − part de marché du GHT (Hospi Diag 2022)")
+    MCO_ACTIVITY = "activite_mco", _("Séjours MCO de l’établissement (ScanSanté)")
 
 
 class TerritoryKind(models.TextChoices):
@@ -67,6 +69,17 @@ class SupportFunction(models.TextChoices):
     PHARMACY = "pui", _("Pharmacie à usage intérieur")
     LOGISTICS = "logistique", _("Logistique")
     OTHER = "autre", _("Autre fonction support")
+
+
+class MarketActivity(models.TextChoices):
+    """The activity indicators of the Hospi Diag market shares (see the ATIH guide)."""
+
+    A1 = "A1", _("A1 (indicateur d’activité Hospi Diag)")
+    A2 = "A2", _("A2 (indicateur d’activité Hospi Diag)")
+    A3 = "A3", _("A3 (indicateur d’activité Hospi Diag)")
+    A4 = "A4", _("A4 (indicateur d’activité Hospi Diag)")
+    A5 = "A5", _("A5 (indicateur d’activité Hospi Diag)")
+    A6 = "A6", _("A6 (indicateur d’activité Hospi Diag)")
 
 
 class CountKind(models.TextChoices):
@@ -170,6 +183,9 @@ class Indicator(GuardedByCpom, IndicatorDefinition):
         _("fonction support"), max_length=20, choices=SupportFunction.choices, blank=True
     )
     count_kind = models.CharField(_("objet du décompte"), max_length=30, choices=CountKind.choices, blank=True)
+    market_activity = models.CharField(
+        _("activité Hospi Diag"), max_length=2, choices=MarketActivity.choices, blank=True
+    )
 
     history = HistoricalRecords()
     objects = IndicatorQuerySet.as_manager()
@@ -661,3 +677,44 @@ class ComputedValue(models.Model):
         if self.value is None:
             return _("non calculable")
         return format_value(self.indicator.value_type, self.value, "", self.indicator.unit)
+
+
+class MarketShare(models.Model):
+    """Real public figures: the share (%) an establishment holds in the
+    zone d'attractivité of another, per Hospi Diag activity (ATIH, 2022)."""
+
+    year = models.PositiveSmallIntegerField()
+    zone_finess = models.CharField(max_length=9, db_index=True)
+    finess = models.CharField(max_length=9)
+    activity = models.CharField(max_length=2, choices=MarketActivity.choices)
+    share = models.DecimalField(max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("part de marché (Hospi Diag)")
+        verbose_name_plural = _("parts de marché (Hospi Diag)")
+
+    def __str__(self):
+        return f"{self.year} {self.finess} dans la zone {self.zone_finess} ({self.activity}) : {self.share} %"
+
+
+class ActivityRecord(models.Model):
+    """Real public figures: MCO stays of an establishment in a year
+    (ScanSanté; public ones by FINESS EJ, private ones by site). Small counts
+    are masked at the source (« 1 à 10 »): kept as empty."""
+
+    year = models.PositiveSmallIntegerField()
+    finess = models.CharField(max_length=9, db_index=True)
+    name = models.CharField(max_length=255)
+    category = models.CharField(max_length=50)
+    stays = models.PositiveIntegerField(null=True, blank=True)
+    full_stays = models.PositiveIntegerField(null=True, blank=True)
+    partial_stays = models.PositiveIntegerField(null=True, blank=True)
+    sessions = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activité MCO (ScanSanté)")
+        verbose_name_plural = _("activités MCO (ScanSanté)")
+        constraints = [models.UniqueConstraint(fields=["year", "finess"], name="one_activity_per_year")]
+
+    def __str__(self):
+        return f"{self.year} {self.finess} : {self.stays}"

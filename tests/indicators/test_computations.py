@@ -310,3 +310,49 @@ def test_commands_import_and_compute(world, tmp_path, eager):
     out = StringIO()
     call_command("compute_indicators", year=2025, region="11", stdout=out)
     assert "1 / 1 indicateurs calculés" in out.getvalue() and "Taux de fuite : 0 % (0 / 3)" in out.getvalue()
+
+
+# --- Real public figures ------------------------------------------------------------------------
+
+
+def _automatable(world, computation, **fields):
+    commitment = world["cpom_a_draft"].commitments.create(
+        title="Public", action_kind="filieres", theme="medicales", objective="o", position=9
+    )
+    return IndicatorFactory(commitment=commitment, kind="automatisable", computation=computation, **fields)
+
+
+def test_hospidiag_market_shares_give_a_leakage_proxy(world):
+    from indicators.public_figures import load_market_shares
+
+    a = world["entities"]["a"]  # the GHT's support
+    data = (
+        "finess,zone,A1,A2,A3,A4,A5,A6\n"
+        f'{a.finess},{a.finess},"        40,5",,,"   1,0",,\n'
+        f'{world["sites"]["b"].finess},{a.finess},"        12,0",.c,,,,\n'
+        f'999999999,{a.finess},"        47,5",,,,,\n'
+        f'{a.finess},999999999,"        90,0",,,,,\n'
+    ).encode()
+    assert load_market_shares(data) == 5
+    indicator = _automatable(world, "fuite_hospidiag", value_type="pourcentage")
+    result = computations.leakage_proxy(indicator, 2022)
+    # The members hold 40.5 + 12 = 52.5 % of the support's zone: 47.5 % goes elsewhere.
+    assert result.value == Decimal("47.5") and result.inputs["part de marché des membres du GHT (%)"] == "52.5"
+    assert "2022" in computations.leakage_proxy(indicator, 2023).reason
+    indicator.market_activity = "A2"  # only a secret value there: no share held by the members
+    assert computations.leakage_proxy(indicator, 2022).reason.startswith("La zone d’attractivité")
+
+
+def test_scansante_activity_and_its_evolution(world):
+    from indicators.public_figures import load_activity
+
+    a, site = world["entities"]["a"], world["sites"]["a"]
+    header = "Catégorie,Finess,Raison Sociale,Période,Nombre de séjoursséances total,complète,partielle,séances\n"
+    load_activity((header + f"CH,{a.finess},CH ALPHA,M12,9 699,5 997,3 702,438\n,,Total,,NA,NA,NA,NA\n").encode(), 2023)
+    load_activity((header + f'CH,{a.finess},CH ALPHA,M12,"10 200",1,1,1\nCH,{a.finess},CH ALPHA (doublon),M12,"10 200",1,1,1\n').encode(), 2024)  # fmt: skip
+    indicator = _automatable(world, "activite_mco", value_type="effectif")
+    result = computations.mco_activity(indicator, 2024)
+    assert result.value == 10200 and result.inputs["séjours 2023"] == 9699 and result.inputs["évolution (%)"] == "5.2"
+    assert "publiée pour 2023 et 2024" in computations.mco_activity(indicator, 2022).reason
+    load_activity((header + f"CLI,{site.finess},SITE,M12,1 à 10,0,0,0\n").encode(), 2021)
+    assert "masqué" in computations.mco_activity(indicator, 2021).reason

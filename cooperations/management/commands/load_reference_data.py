@@ -27,3 +27,5 @@ class Command(BaseCommand):
             call_command(command, str(path), stdout=self.stdout, verbosity=options["verbosity"])
             self.stdout.write(f"  ({time.perf_counter() - started:.1f} s)")
         call_command("build_demo_ght", stdout=self.stdout)
+        # The real public figures of the computed indicators (Hospi Diag, ScanSanté), loaded by their app.
+        call_command("load_public_figures", stdout=self.stdout)
