@@ -35,13 +35,14 @@ test: setup
 	$(VENV)/bin/pytest
 
 ## Benchmarks (figures only): ROWS SAE lines and SITES FINESS+ sites imported twice; CPOM pages over CPOMS CPOMs;
-## the follow-up dashboard over ESTABLISHMENTS establishments.
+## the follow-up dashboard over ESTABLISHMENTS establishments; leakage rates over STAYS generated stays.
 ROWS ?= 100000
 SITES ?= 100000
 CPOMS ?= 500
 ESTABLISHMENTS ?= 1000
+STAYS ?= 1000000
 bench: setup
-	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS) && $(PY) manage.py bench_annex && $(PY) manage.py bench_follow_up --establishments $(ESTABLISHMENTS)'
+	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS) && $(PY) manage.py bench_annex && $(PY) manage.py bench_follow_up --establishments $(ESTABLISHMENTS) && $(PY) manage.py bench_indicators --rows $(STAYS)'
 
 lint: setup
 	$(VENV)/bin/ruff check --fix .
