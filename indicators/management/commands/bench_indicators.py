@@ -4,15 +4,17 @@ one hand-written SQL query computing the same rates in the same run, their
 ratio, the GHT rates of a région, and the peak memory of the computation.
 Prints figures; asserts nothing; removes its rows at the end."""
 
+import io
 import resource
 import statistics
 import time
 import tracemalloc
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from cooperations.models import CooperationStructure, StructureKind
+from cooperations.models import CooperationStructure, Establishment, StructureKind
 from indicators.computations import leakage_by_department, territory_leakage
 from indicators.models import HospitalStay, InputImport
 from indicators.stays_generator import generate_stays
@@ -50,6 +52,11 @@ class Command(BaseCommand):
         parser.add_argument("--keep", action="store_true", help="Garder les séjours générés.")
 
     def handle(self, *args, rows, seed, year, region, keep, **options):
+        if not Establishment.objects.exists():
+            self.stdout.write(
+                "Répertoire vide : chargement des données de référence (les séjours se rattachent aux sites réels)…"
+            )
+            call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
         begin = time.perf_counter()
         generate_stays(rows, seed, year, source=SOURCE)
         if connection.vendor == "postgresql":
