@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -203,6 +203,8 @@ def cpom_detail(request, pk):
     cpom = _visible_cpom(request, pk)
     user = request.user
     commitments = commitments_with_content(cpom)
+    # The diagnostic an axis of which became the commitment (diagnostics points here, not the reverse).
+    prefetch_related_objects(commitments, "diagnostic_axes__diagnostic")
     threads, proposals = _threads(cpom)
     for commitment in commitments:
         commitment.thread = threads.get(commitment.pk, [])

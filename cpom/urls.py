@@ -32,5 +32,6 @@ urlpatterns = [
     path("sante/", health, name="health"),
     path("admin/", admin.site.urls),
     path("suivi/", include("indicators.urls")),
+    path("diagnostics/", include("diagnostics.urls")),
     path("", include("cooperations.urls")),
 ]

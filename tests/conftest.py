@@ -91,9 +91,11 @@ def build_world():
     )
     cpoms = build_cpoms(users, {"a": a, "b": b, "c": c})
     follow_up = build_follow_up(users, {"a": a, "c": c})
+    diagnostics = build_diagnostics(users, ght_idf, ght_hdf)
     return {
         **cpoms,
         **follow_up,
+        **diagnostics,
         "import_run": import_run,
         "entities": {"a": a, "b": b, "c": c, "d": d},
         "sites": {k: sites[v] for k, v in {"a": a, "b": b, "c": c, "d": d}.items()},
@@ -252,6 +254,19 @@ def build_follow_up(users, entities):
         "campaign_hdf": campaign_hdf,
         "declaration_c": Declaration.objects.get(indicator=indicator_c, year=2025),
     }
+
+
+def build_diagnostics(users, ght_idf, ght_hdf):
+    """A diagnostic of each région's GHT, with one axis each."""
+    from diagnostics import services
+    from diagnostics.models import Axis
+
+    diagnostic_idf = services.open_diagnostic(users["negotiator"], "ght", ght_idf, "Diagnostic Yvelines test")
+    axis_idf = services.save_axis(
+        users["negotiator"], Axis(diagnostic=diagnostic_idf, title="Gériatrie commune", theme="medicales"), []
+    )
+    diagnostic_hdf = services.open_diagnostic(users["negotiator_other"], "ght", ght_hdf, "Diagnostic Nord test")
+    return {"diagnostic_idf": diagnostic_idf, "axis_idf": axis_idf, "diagnostic_hdf": diagnostic_hdf}
 
 
 def pytest_configure(config):

@@ -105,6 +105,37 @@ TABLE = [
     ("indicators:computation_list", lambda w: [], [302, 200, 200, 200, 200, 403, 403]),
     ("indicators:computation_detail", lambda w: [w["run_idf"].pk], [302, 200, 200, 200, 404, 404, 404]),
     ("indicators:computation_status", lambda w: [w["run_idf"].pk], [302, 200, 200, 200, 404, 404, 404]),
+    # Diagnostics: the ARS of the région works on them; a director of a member reads them and fills his part.
+    ("diagnostics:diagnostic_list", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("diagnostics:diagnostic_create", lambda w: [], [302, 200, 200, 403, 200, 403, 403]),
+    ("diagnostics:diagnostic_detail", lambda w: [w["diagnostic_idf"].pk], [302, 200, 200, 200, 404, 200, 404]),
+    ("diagnostics:diagnostic_detail", lambda w: [w["diagnostic_hdf"].pk], [302, 200, 404, 404, 200, 404, 200]),
+    ("diagnostics:diagnostic_answers", lambda w: [w["diagnostic_idf"].pk], [302, 200, 200, 403, 404, 403, 404]),
+    (
+        "diagnostics:structure_view",
+        lambda w: [w["diagnostic_idf"].pk, w["entities"]["a"].finess],
+        [302, 200, 200, 403, 404, 200, 404],
+    ),
+    # Another member's part: only the ARS.
+    (
+        "diagnostics:structure_view",
+        lambda w: [w["diagnostic_idf"].pk, w["entities"]["b"].finess],
+        [302, 200, 200, 403, 404, 403, 404],
+    ),
+    # An entity outside the diagnostic.
+    (
+        "diagnostics:structure_view",
+        lambda w: [w["diagnostic_idf"].pk, w["entities"]["c"].finess],
+        [302, 404, 404, 404, 404, 404, 404],
+    ),
+    ("diagnostics:inventory", lambda w: [w["diagnostic_idf"].pk], [302, 200, 200, 403, 404, 403, 404]),
+    ("diagnostics:inventory_add", lambda w: [w["diagnostic_idf"].pk], [302, 405, 405, 405, 405, 405, 405]),
+    ("diagnostics:axis_create", lambda w: [w["diagnostic_idf"].pk], [302, 200, 200, 403, 404, 403, 404]),
+    ("diagnostics:axis_update", lambda w: [w["axis_idf"].pk], [302, 200, 200, 403, 404, 403, 404]),
+    ("diagnostics:axis_convert", lambda w: [w["axis_idf"].pk], [302, 200, 200, 403, 404, 403, 404]),
+    ("diagnostics:diagnostic_print", lambda w: [w["diagnostic_idf"].pk], [302, 200, 200, 200, 404, 200, 404]),
+    ("diagnostics:diagnostic_xlsx", lambda w: [w["diagnostic_idf"].pk], [302, 200, 200, 200, 404, 200, 404]),
+    ("diagnostics:diagnostic_pdf", lambda w: [w["diagnostic_hdf"].pk], [302, 200, 404, 404, 200, 404, 200]),
     # Only a director is taken to his campaign; the others to the list of campaigns.
     ("indicators:my_declarations", lambda w: [], [302, 302, 302, 302, 302, 302, 302]),
     ("login", lambda w: [], [200, 302, 302, 302, 302, 302, 302]),

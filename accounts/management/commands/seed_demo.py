@@ -7,6 +7,7 @@ from django.db.models import Count
 from accounts.models import Role, User
 from cooperations.demo_cpoms import build_demo_cpoms
 from cooperations.models import LegalEntity, Region, StructureKind
+from diagnostics.demo import build_demo_diagnostic
 from indicators.demo import build_demo_follow_up
 
 DEMO_REGION = "11"
@@ -62,11 +63,13 @@ class Command(BaseCommand):
         negotiator, director = User.objects.get(username="negociateur"), User.objects.get(username="directeur")
         count = build_demo_cpoms(negotiator, director)
         campaign = build_demo_follow_up(negotiator, director)
+        diagnostic = build_demo_diagnostic(negotiator, director)
         self.stdout.write(f"CPOM de démonstration (contenu fictif, référence « DEMO-… ») : {count}")
         self.stdout.write(
             f"Campagne de suivi {campaign.year} ouverte jusqu’au {campaign.closes_on:%d/%m/%Y}, "
             "avec des valeurs déclarées, validées et renvoyées (chiffres fictifs)"
         )
+        self.stdout.write(f"Diagnostic en cours : « {diagnostic.title} » (réponses et axes fictifs)")
         self.stdout.write(f"Comptes de démonstration (mot de passe pour tous : {password}) :")
         self.stdout.write("  admin        — administrateur (toutes régions, administration)")
         self.stdout.write(f"  negociateur  — négociateur ARS {region.name}")
