@@ -40,16 +40,19 @@ def world(db):
 
 
 def load_reference_lists():
-    """Régions, départements, categories, statuses and the indicator library: the data migration
+    """Régions, départements, categories, statuses, the indicator library and the diagnostic grid: the data migration
     loads them, but a transactional test (browser, worker) flushes them;
     pytest-django runs those tests last, each reloading what it needs."""
     from cooperations import reference_data
     from cooperations.models import Category, Department, LegalStatus, Region
+    from diagnostics.grid import load_grid
+    from diagnostics.models import GridObjective, GridQuestion
     from indicators.library import load_library
     from indicators.models import IndicatorTemplate
 
     reference_data.load_reference_lists(Region, Department, Category, LegalStatus)
     load_library(IndicatorTemplate)
+    load_grid(GridObjective, GridQuestion)
 
 
 def build_world():
