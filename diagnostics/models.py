@@ -77,7 +77,7 @@ class DiagnosticStatus(models.TextChoices):
 class DiagnosticQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The ARS sees its région's diagnostics; a director those that
-        concern his entity (an entity diagnostic of it, or a GHT it belongs to)."""
+        concern his entity (of it, of a GHT it belongs to, of its département)."""
         if not user.is_authenticated:
             return self.none()
         if user.is_admin:
@@ -85,8 +85,11 @@ class DiagnosticQuerySet(models.QuerySet):
         if user.is_regional:
             return self.filter(region_id=user.region_id)
         if user.is_director:
+            own_department = LegalEntity.objects.filter(pk=user.legal_entity_id).values("department")
             return self.filter(
-                Q(legal_entity_id=user.legal_entity_id) | Q(ght__memberships__legal_entity_id=user.legal_entity_id)
+                Q(legal_entity_id=user.legal_entity_id)
+                | Q(ght__memberships__legal_entity_id=user.legal_entity_id)
+                | Q(scope=Scope.DEPARTMENT, department__in=own_department)
             ).distinct()
         return self.none()
 

@@ -222,3 +222,41 @@ def test_exports_xlsx_and_pdf(client, world):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert pdf.startswith(b"%PDF") and "Diagnostic Yvelines test" in text and "Vieillissement marqué" in text
     assert "imagerie" in text.replace("\n", " ")
+
+
+def test_a_departement_diagnostic_concerns_its_directors(client, world):
+    diagnostic = services.open_diagnostic(
+        world["users"]["negotiator"], "departement", world["entities"]["a"].department
+    )
+    assert world["entities"]["a"] in diagnostic.entities()
+    _login(client, world, "director")
+    assert client.get(diagnostic.get_absolute_url()).status_code == 200
+    _login(client, world, "director_other")
+    assert client.get(diagnostic.get_absolute_url()).status_code == 404
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_diagnostic_page_queries_do_not_grow(client, world):
+    from ..factories import GhtFactory, LegalEntityFactory, MembershipFactory, department
+
+    diagnostic = world["diagnostic_idf"]
+    _login(client, world, "negotiator")
+    before = _queries(client, diagnostic.get_absolute_url())
+    for n in range(8):
+        entity = LegalEntityFactory(department=department("78"))
+        MembershipFactory(structure=world["ght_idf"], legal_entity=entity)
+        structure = GhtFactory(region=diagnostic.region, name=f"Convention {n}", kind="convention")
+        MembershipFactory(structure=structure, legal_entity=entity)
+        services.qualify(world["users"]["negotiator"], diagnostic, structure, "volontaire")
+        services.save_structure_view(world["users"]["negotiator"], diagnostic, entity, "Besoin", "")
+        axis = _axis(world, f"Axe {n}", n % 5 + 1, 3)
+        axis.partners.set([entity, world["entities"]["a"]])
+    assert _queries(client, diagnostic.get_absolute_url()) == before
