@@ -79,7 +79,8 @@ def open_campaign(user, region, year, opens_on, closes_on, corrections_until, cp
     if notify:
         from .tasks import notify_campaign_opened
 
-        transaction.on_commit(lambda: notify_campaign_opened.delay(campaign.pk))
+        # Robust: with the broker down the campaign is still opened (the failure is logged).
+        transaction.on_commit(lambda: notify_campaign_opened.delay(campaign.pk), robust=True)
     return campaign
 
 
@@ -258,7 +259,7 @@ def send_back(user, declaration, reason) -> Declaration:
     declaration = _transition(_locked(declaration), DeclarationStatus.SENT_BACK, user, reason)
     from .tasks import notify_declaration_sent_back
 
-    transaction.on_commit(lambda: notify_declaration_sent_back.delay(declaration.pk))
+    transaction.on_commit(lambda: notify_declaration_sent_back.delay(declaration.pk), robust=True)
     return declaration
 
 

@@ -378,3 +378,15 @@ def test_chart_places_values_and_targets(world):
 def test_events_record_who_and_when(world):
     event = DeclarationEvent.objects.filter(declaration=world["declaration_a"]).last()
     assert event.user == world["users"]["director"] and event.status == DeclarationStatus.SUBMITTED
+
+
+def test_a_broker_down_does_not_undo_a_send_back(world, monkeypatch, django_capture_on_commit_callbacks):
+    from indicators import tasks
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("Redis is down")
+
+    monkeypatch.setattr(tasks.notify_declaration_sent_back, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_back(world["users"]["negotiator"], world["declaration_a"], "À revoir")
+    assert Declaration.objects.get(pk=world["declaration_a"].pk).status == DeclarationStatus.SENT_BACK
