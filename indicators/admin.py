@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import IndicatorTemplate
+from .models import Campaign, IndicatorTemplate, InputImport
 
 
 @admin.register(IndicatorTemplate)
@@ -12,3 +12,24 @@ class IndicatorTemplateAdmin(admin.ModelAdmin):
     list_filter = ("kind", "value_type")
     search_fields = ("label", "description")
     list_editable = ("position",)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "opens_on", "closes_on", "corrections_until", "reminder_sent_on")
+    list_filter = ("region", "year")
+    filter_horizontal = ("cpoms",)
+
+
+@admin.register(InputImport)
+class InputImportAdmin(admin.ModelAdmin):
+    """Imports are made through their page or command (whole or nothing); here they are only read."""
+
+    list_display = ("__str__", "original_name", "rows", "status", "created_at")
+    list_filter = ("kind", "status")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -260,3 +260,21 @@ def test_diagnostic_page_queries_do_not_grow(client, world):
         axis = _axis(world, f"Axe {n}", n % 5 + 1, 3)
         axis.partners.set([entity, world["entities"]["a"]])
     assert _queries(client, diagnostic.get_absolute_url()) == before
+
+
+def test_admins_edit_the_grid(client, world):
+    _login(client, world, "admin")
+    question = GridQuestion.objects.get(label="Quels partenaires ?")
+    url = reverse("admin:diagnostics_gridquestion_change", args=[question.pk])
+    assert client.get(reverse("admin:diagnostics_gridquestion_changelist")).status_code == 200
+    data = {
+        "section": "questions",
+        "label": "Quels partenaires, et pour quoi ?",
+        "guidance": "",
+        "position": 6,
+        "active": "on",
+    }
+    assert client.post(url, data).status_code == 302
+    assert GridQuestion.objects.get(pk=question.pk).label == "Quels partenaires, et pour quoi ?"
+    _login(client, world, "negotiator")
+    assert client.get(reverse("admin:diagnostics_gridquestion_changelist")).status_code == 302
