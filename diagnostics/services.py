@@ -117,6 +117,7 @@ def add_missing_cooperation(user, diagnostic, name, kind, entities, nature="", p
     return qualify(user, diagnostic, structure, nature, purpose, theme)
 
 
+@transaction.atomic
 def save_axis(user, axis, partners) -> Axis:
     _require(permissions.can_edit_diagnostic(user, axis.diagnostic))
     for field in ("impact", "feasibility"):
@@ -155,6 +156,7 @@ def convert_axis(user, axis, cpom) -> Commitment:
     """Write the axis as a draft commitment of the CPOM (theme, partners,
     objective carried over) and keep the link both ways."""
     _require(permissions.can_edit_diagnostic(user, axis.diagnostic))
+    axis = Axis.objects.select_for_update().select_related("diagnostic").get(pk=axis.pk)  # a double click converts once
     if axis.commitment_id:
         raise ValidationError(_("Cet axe a déjà donné un engagement."))
     if not axis.diagnostic.entities().filter(pk=cpom.legal_entity_id).exists():

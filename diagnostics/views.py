@@ -5,6 +5,7 @@ matrix), their edit pages, the conversion of an axis, the exports."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cooperations.models import FrozenCpomError
+from cooperations.models import Commitment, CooperationStructure, FrozenCpomError
 from cooperations.views import _crumbs
 
 from . import permissions, services
@@ -115,12 +116,26 @@ def _detail_context(request, diagnostic):
         if permissions.can_see_structure_view(user, diagnostic, entity.pk)
     ]
     axes = services.prioritised(diagnostic)
+    inventory = services.inventory(diagnostic)
+    if not (user.is_admin or user.is_regional):
+        # A director sees the cooperations and the CPOM content he may see elsewhere, no more.
+        visible = set(CooperationStructure.objects.visible_to(user).values_list("pk", flat=True))
+        inventory = [(structure, item) for structure, item in inventory if structure.pk in visible]
+        commitments = set(
+            Commitment.objects.visible_to(user)
+            .filter(pk__in=[axis.commitment_id for axis in axes if axis.commitment_id])
+            .values_list("pk", flat=True)
+        )
+    else:
+        commitments = {axis.commitment_id for axis in axes}
+    for axis in axes:
+        axis.visible_commitment = axis.commitment if axis.commitment_id in commitments else None
     return {
         "diagnostic": diagnostic,
         "objectives": GridObjective.objects.all(),
         "sections": sections,
         "structures": structures,
-        "inventory": services.inventory(diagnostic),
+        "inventory": inventory,
         "axes": axes,
         "matrix": build_matrix(axes),
         "can_edit": permissions.can_edit_diagnostic(user, diagnostic),
@@ -212,8 +227,9 @@ def inventory_view(request, pk):
         for structure, item in rows
     ]
     if posted and all(form.is_valid() for _structure, form in forms):
-        for structure, form in forms:
-            services.qualify(request.user, diagnostic, structure, **form.cleaned_data)
+        with transaction.atomic():
+            for structure, form in forms:
+                services.qualify(request.user, diagnostic, structure, **form.cleaned_data)
         messages.success(request, _("Inventaire enregistré."))
         return redirect(reverse("diagnostics:inventory", args=[diagnostic.pk]))
     missing = MissingCooperationForm(entities=diagnostic.entities().order_by("name"))
@@ -398,11 +414,13 @@ def diagnostic_xlsx(request, pk):
     for axis in context["axes"]:
         axes.append([
             axis.title, axis.get_theme_display(), axis.impact or "", axis.feasibility or "", axis.priority or "",
-            _("oui") if axis.quick_win else _("non"), axis.pooling, str(axis.commitment or ""),
+            _("oui") if axis.quick_win else _("non"), axis.pooling, str(axis.visible_commitment or ""),
         ])  # fmt: skip
     book = tablib.Databook([answers, axes])
     response = HttpResponse(
-        book.export("xlsx"), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        # escape: a cell typed as « =… » by a user stays text, never a formula.
+        book.export("xlsx", escape=True),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="diagnostic-{slugify(diagnostic.title)[:60]}.xlsx"'
     return response

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -323,8 +323,9 @@ def _checksum(indicator, year, result):
                        indicator.count_kind, indicator.market_activity, indicator.baseline_year],
         "batches": _batches(kind, year) if kind else [],
         "inputs": result.inputs,
-        # Counts read the application's data itself: their result is their input.
-        "result": [str(result.value), str(result.numerator)] if kind is None else [],
+        # The result too: a change the file hashes do not show (a GHT's members, the application's
+        # own data) is still a change; the same inputs give the same result, so a rerun writes nothing.
+        "result": [str(result.value), str(result.numerator), str(result.denominator), result.reason],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -342,7 +343,12 @@ def store(indicator, year, run=None) -> tuple[ComputedValue, bool]:
     value.value, value.numerator, value.denominator = result.value, result.numerator, result.denominator
     value.reason, value.inputs, value.inputs_checksum = result.reason, result.inputs, checksum
     value.computed_at, value.run = timezone.now(), run
-    value.save()
+    try:
+        with transaction.atomic():
+            value.save()
+    except IntegrityError:
+        # Another worker stored the same year a moment ago: its value stands.
+        return ComputedValue.objects.get(indicator=indicator, year=year), False
     return value, True
 
 

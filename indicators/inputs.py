@@ -204,7 +204,7 @@ def _function(raw):
     )
 
 
-def parse_costs(text) -> Parsed:
+def parse_costs(text, region=None) -> Parsed:
     reader, at = _reader(text, COST_COLUMNS)
     parsed = Parsed([], [])
     lines = []
@@ -222,12 +222,20 @@ def parse_costs(text) -> Parsed:
             continue
         lines.append((line, year, finess, function, cost, units, _cell(row, at["unit_label"])[:50]))
     finesses = {line[2] for line in lines}
-    entities = set(LegalEntity.objects.filter(finess__in=finesses).values_list("finess", flat=True))
-    sites = dict(Establishment.objects.filter(finess__in=finesses).values_list("finess", "legal_entity__finess"))
+    known_entities = LegalEntity.objects.filter(finess__in=finesses)
+    known_sites = Establishment.objects.filter(finess__in=finesses)
+    if region is not None:
+        known_entities = known_entities.filter(region=region)
+        known_sites = known_sites.filter(legal_entity__region=region)
+    entities = set(known_entities.values_list("finess", flat=True))
+    sites = dict(known_sites.values_list("finess", "legal_entity__finess"))
     for line, year, finess, function, cost, units, unit_label in lines:
         entity = finess if finess in entities else sites.get(finess)
         if entity is None:
-            parsed.fail(line, _("FINESS %(finess)s inconnu du répertoire") % {"finess": finess})
+            where = _(" dans votre région") if region is not None else ""
+            parsed.fail(
+                line, _("FINESS %(finess)s inconnu du répertoire%(where)s") % {"finess": finess, "where": where}
+            )
             continue
         parsed.rows.append(
             SupportCost(
@@ -247,14 +255,20 @@ PARSERS = {InputKind.STAYS: (parse_stays, HospitalStay), InputKind.COSTS: (parse
 
 
 def import_inputs(kind, source, data: bytes, original_name, user=None) -> InputImport:
-    """Import a file of stays or costs: whole, or not at all."""
+    """Import a file of stays or costs: whole, or not at all. A négociateur's
+    import belongs to his région: it replaces only that région's imports of
+    the same source, and his costs only concern its establishments."""
     kind = InputKind(kind)
     source = (source or "").strip()[:100] or original_name[:100]
     checksum = hashlib.sha256(data).hexdigest()
     parse, model = PARSERS[kind]
-    record = InputImport(kind=kind, source=source, original_name=original_name[:255], sha256=checksum, created_by=user)
+    region = user.region if user is not None and user.is_authenticated and not user.is_admin else None
+    record = InputImport(
+        kind=kind, source=source, region=region, original_name=original_name[:255], sha256=checksum, created_by=user
+    )
     try:
-        parsed = parse(decode(data))
+        text = decode(data)
+        parsed = parse_costs(text, region) if kind == InputKind.COSTS else parse(text)
     except InputError as error:
         record.status = InputImport.Status.REFUSED
         record.report = {"errors": [{"line": 1, "reason": str(error)}], "error_count": 1}
@@ -269,7 +283,7 @@ def import_inputs(kind, source, data: bytes, original_name, user=None) -> InputI
         return record
     years = sorted({row.year for row in parsed.rows})
     with transaction.atomic():
-        replaced = model.objects.filter(batch__kind=kind, batch__source=source, year__in=years)
+        replaced = model.objects.filter(batch__kind=kind, batch__source=source, batch__region=region, year__in=years)
         replaced_batches = set(replaced.values_list("batch_id", flat=True))
         replaced_rows = replaced.count()
         replaced.delete()

@@ -519,6 +519,17 @@ class InputKind(models.TextChoices):
     COSTS = "couts", _("Coûts des fonctions support")
 
 
+class InputImportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_regional:
+            return self.filter(Q(region__isnull=True) | Q(region_id=user.region_id))
+        return self.none()
+
+
 class InputImport(models.Model):
     """A file of input data (stays or support costs) imported whole or not
     at all; a later import of the same source and year replaces its rows."""
@@ -530,6 +541,11 @@ class InputImport(models.Model):
 
     kind = models.CharField(_("données"), max_length=20, choices=InputKind.choices)
     source = models.CharField(_("source"), max_length=100)
+    # A négociateur's import belongs to his région (it replaces only his région's imports); an admin's is national.
+    region = models.ForeignKey(
+        "cooperations.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("région (vide : national)"),
+    )  # fmt: skip
     year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
     original_name = models.CharField(_("fichier"), max_length=255)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
@@ -540,6 +556,8 @@ class InputImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("par")
     )
     created_at = models.DateTimeField(_("importé le"), auto_now_add=True)
+
+    objects = InputImportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import de données d’entrée")

@@ -5,7 +5,7 @@ transactional where they write; views only call them."""
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -208,7 +208,14 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
             declaration.evidence_name = ""
         declaration.updated_by = user
         declaration._history_user = user
-        declaration.save()
+        try:
+            with transaction.atomic():
+                declaration.save()
+        except IntegrityError:
+            # Another tab created the same value a moment ago.
+            raise ValidationError(
+                _("Cette valeur vient d’être enregistrée ailleurs : rechargez la page avant de la modifier.")
+            ) from None
         if created:
             DeclarationEvent.objects.create(declaration=declaration, status=DeclarationStatus.DRAFT, user=user)
         existing[entry.indicator.pk] = declaration
@@ -216,12 +223,11 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
     submitted = 0
     if submit:
         for declaration in existing.values():
+            # A draft left over after the closing date stays as it is: only what may still move is submitted.
             if declaration.status in DIRECTOR_EDITABLE and declaration.has_value:
-                problem = window_error(campaign, declaration.status)
-                if problem:
-                    raise ValidationError(problem)
-                _transition(declaration, DeclarationStatus.SUBMITTED, user)
-                submitted += 1
+                if window_error(campaign, declaration.status) is None:
+                    _transition(declaration, DeclarationStatus.SUBMITTED, user)
+                    submitted += 1
         if not submitted:
             raise ValidationError(_("Aucune valeur à soumettre : renseignez au moins une valeur."))
     return saved, submitted
@@ -253,6 +259,12 @@ def send_back(user, declaration, reason) -> Declaration:
     """The ARS returns the value for correction, with its reason; the
     director is told by email."""
     _require(permissions.can_validate(user, declaration.campaign))
+    if declaration.campaign.phase() == CampaignPhase.CLOSED:
+        raise ValidationError(
+            _(
+                "La campagne est close : l’établissement ne pourrait plus corriger. Prolongez d’abord la fenêtre de correction."
+            )
+        )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Indiquez le motif du renvoi : l’établissement en a besoin pour corriger."))
@@ -302,10 +314,17 @@ def run_computation(run_id) -> ComputationRun:
         status=ComputationRun.Status.RUNNING, total=len(indicators), done=0, changed=0, error=""
     )
     changed = 0
-    for done, indicator in enumerate(indicators, start=1):
-        _value, was_changed = store(indicator, run.year, run)
-        changed += was_changed
-        ComputationRun.objects.filter(pk=run.pk).update(done=done, changed=changed)
+    try:
+        for done, indicator in enumerate(indicators, start=1):
+            _value, was_changed = store(indicator, run.year, run)
+            changed += was_changed
+            ComputationRun.objects.filter(pk=run.pk).update(done=done, changed=changed)
+    except Exception as error:
+        # The page stops waiting and says why; the task's retry (or the next night) starts it again.
+        ComputationRun.objects.filter(pk=run.pk).update(
+            status=ComputationRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
     ComputationRun.objects.filter(pk=run.pk).update(status=ComputationRun.Status.DONE, finished_at=timezone.now())
     run.refresh_from_db()
     return run

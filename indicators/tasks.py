@@ -1,6 +1,9 @@
 """Celery tasks of the follow-up: thin wrappers over the notifications,
 passing ids and safe to retry."""
 
+import datetime
+import logging
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -8,6 +11,8 @@ from django.utils import timezone
 from . import notifications, services
 from .follow_up import campaigns_to_remind
 from .models import Campaign, ComputationRun, Declaration
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -56,8 +61,15 @@ def compute_every_night():
     """Celery beat: recompute last year's and this year's computed
     indicators, and the runs left pending while the broker was down."""
     today = timezone.localdate()
-    for run in ComputationRun.objects.filter(status=ComputationRun.Status.PENDING):
-        services.run_computation(run.pk)
-    for year in (today.year - 1, today.year):
-        services.run_computation(ComputationRun.objects.create(year=year).pk)
-    return True
+    # Pending for a quarter of an hour: its message was lost (broker down when it was asked for).
+    stale = timezone.now() - datetime.timedelta(minutes=15)
+    runs = list(ComputationRun.objects.filter(status=ComputationRun.Status.PENDING, created_at__lt=stale))
+    runs += [ComputationRun.objects.create(year=year) for year in (today.year - 1, today.year)]
+    failed = 0
+    for run in runs:
+        try:
+            services.run_computation(run.pk)
+        except Exception:  # noqa: BLE001 - one failed run (marked as such) does not stop the others
+            logger.exception("Calcul %s en échec", run.pk)
+            failed += 1
+    return len(runs) - failed

@@ -626,7 +626,7 @@ def input_list(request):
         "indicators/input_list.html",
         {
             "form": form,
-            "imports": InputImport.objects.select_related("created_by")[:50],
+            "imports": InputImport.objects.visible_to(request.user).select_related("created_by", "region")[:50],
             "nav": "follow_up",
             "title": _("Données des indicateurs calculés"),
             "breadcrumb_data": _crumbs(
@@ -640,7 +640,7 @@ def input_list(request):
 def input_detail(request, pk):
     if not permissions.can_import_inputs(request.user):
         raise PermissionDenied
-    record = get_object_or_404(InputImport, pk=pk)
+    record = get_object_or_404(InputImport.objects.visible_to(request.user), pk=pk)
     return render(
         request,
         "indicators/input_detail.html",

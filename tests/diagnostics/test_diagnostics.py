@@ -278,3 +278,42 @@ def test_admins_edit_the_grid(client, world):
     assert GridQuestion.objects.get(pk=question.pk).label == "Quels partenaires, et pour quoi ?"
     _login(client, world, "negotiator")
     assert client.get(reverse("admin:diagnostics_gridquestion_changelist")).status_code == 302
+
+
+def test_a_director_sees_only_what_he_may_see_elsewhere(client, world):
+    from ..factories import MembershipFactory, StructureFactory
+
+    diagnostic = world["diagnostic_idf"]
+    secret = StructureFactory(region=diagnostic.region, name="GCS secret de Bravo", kind="gcs_moyens")
+    MembershipFactory(structure=secret, legal_entity=world["entities"]["b"])
+    axis = _axis(world, "Projet interne", 3, 3)
+    services.convert_axis(world["users"]["negotiator"], axis, world["cpom_a_draft"])  # never shared with A
+    _login(client, world, "director")
+    page = client.get(diagnostic.get_absolute_url()).content.decode()
+    assert "GCS secret de Bravo" not in page and "2031–2035" not in page
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("diagnostics:diagnostic_xlsx", args=[diagnostic.pk])).content)
+    )
+    assert "2031" not in str([row for row in book["Axes"].iter_rows(values_only=True)])
+    _login(client, world, "negotiator")
+    page = client.get(diagnostic.get_absolute_url()).content.decode()
+    assert "GCS secret de Bravo" in page and "2031–2035" in page
+
+
+def test_an_axis_converts_once(world):
+    axis = _axis(world, "Deux clics", 3, 3)
+    services.convert_axis(world["users"]["negotiator"], axis, world["cpom_a"])
+    with pytest.raises(ValidationError, match="déjà"):
+        services.convert_axis(world["users"]["negotiator"], axis, world["cpom_a"])
+    assert world["cpom_a"].commitments.filter(title="Deux clics").count() == 1
+
+
+def test_xlsx_neutralises_formulas(client, world):
+    diagnostic = world["diagnostic_idf"]
+    services.save_answers(world["users"]["negotiator"], diagnostic, {}, '=HYPERLINK("http://x","clic")', "")
+    _login(client, world, "negotiator")
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("diagnostics:diagnostic_xlsx", args=[diagnostic.pk])).content)
+    )
+    cells = [cell for row in book["Réponses"].iter_rows() for cell in row if "HYPERLINK" in str(cell.value)]
+    assert cells and all(cell.data_type != "f" for cell in cells)

@@ -115,3 +115,23 @@ def test_computed_values_feed_the_status_and_the_annex(client, world, eager):
     assert "0 % en 2025" in page
     preview = client.get(reverse("cooperations:annex_preview", args=[world["cpom_a_old"].pk]), {"suivi": "1"})
     assert "0 %" in preview.content.decode()
+
+
+def test_imports_stay_within_the_region(client, world):
+    site_a, site_c = world["sites"]["a"].finess, world["sites"]["c"].finess
+    header = "annee;finess_et;code_geo;champ;sejours\n"
+    _login(client, world, "negotiator")
+    _upload(client, "sejours", f"{header}2025;{site_a};78100;MCO;5\n", source="Même source")
+    idf = InputImport.objects.latest("pk")
+    _login(client, world, "negotiator_other")
+    _upload(client, "sejours", f"{header}2025;{site_c};59100;MCO;7\n", source="Même source")
+    hdf = InputImport.objects.latest("pk")
+    # The other région's import of the same source and year is not replaced, nor shown.
+    assert HospitalStay.objects.filter(batch__in=[idf, hdf]).count() == 2
+    assert client.get(reverse("indicators:input_detail", args=[idf.pk])).status_code == 404
+    assert "Même source" in client.get(reverse("indicators:input_list")).content.decode()  # its own
+    # Costs only for the région's establishments.
+    costs = f"annee;finess;fonction;cout;unites\n2025;{world['entities']['a'].finess};biologie;10;5\n"
+    response = _upload(client, "couts", costs, source="RTC")
+    page = client.get(response["Location"]).content.decode()
+    assert "inconnu du répertoire dans votre région" in page

@@ -356,3 +356,26 @@ def test_scansante_activity_and_its_evolution(world):
     assert "publiée pour 2023 et 2024" in computations.mco_activity(indicator, 2022).reason
     load_activity((header + f"CLI,{site.finess},SITE,M12,1 à 10,0,0,0\n").encode(), 2021)
     assert "masqué" in computations.mco_activity(indicator, 2021).reason
+
+
+def test_a_new_member_of_the_ght_changes_the_stored_rate(world, leakage):
+    from ..factories import MembershipFactory
+
+    _stays(world, (leakage["a"], "78100", "MCO", 9), (leakage["c"], "78100", "MCO", 1))
+    first, _changed = computations.store(leakage["indicator"], 2025)
+    assert first.value == Decimal("10.00")
+    MembershipFactory(structure=world["ght_idf"], legal_entity=world["entities"]["c"])  # same files, new territory
+    again, changed = computations.store(leakage["indicator"], 2025)
+    assert changed and again.value == Decimal("0.00")
+
+
+def test_a_failed_run_says_so(world, monkeypatch):
+    def broken(indicator, year, run=None):
+        raise RuntimeError("base indisponible")
+
+    monkeypatch.setattr(computations, "store", broken)
+    run = ComputationRun.objects.create(year=2025, region=world["campaign_idf"].region)
+    with pytest.raises(RuntimeError):
+        services.run_computation(run.pk)
+    run.refresh_from_db()
+    assert run.status == "refuse" and "base indisponible" in run.error

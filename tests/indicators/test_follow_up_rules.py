@@ -390,3 +390,24 @@ def test_a_broker_down_does_not_undo_a_send_back(world, monkeypatch, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         services.send_back(world["users"]["negotiator"], world["declaration_a"], "À revoir")
     assert Declaration.objects.get(pk=world["declaration_a"].pk).status == DeclarationStatus.SENT_BACK
+
+
+def test_correcting_after_closing_ignores_a_leftover_draft(world):
+    nego = world["users"]["negotiator"]
+    _declare(world, "12")  # a draft of the second value, never submitted
+    services.send_back(nego, world["declaration_a"], "À revoir")
+    campaign = world["campaign_idf"]
+    campaign.opens_on = TODAY - datetime.timedelta(days=20)
+    campaign.closes_on = TODAY - datetime.timedelta(days=1)
+    campaign.save()
+    corrected = _declare(world, "10", indicator=world["declaration_a"].indicator, submit=True)
+    assert corrected.status == DeclarationStatus.SUBMITTED
+    assert Declaration.objects.get(indicator=world["indicators_a_old"][1]).status == DeclarationStatus.DRAFT
+
+
+def test_no_send_back_once_the_campaign_is_closed(world):
+    campaign = world["campaign_idf"]
+    campaign.opens_on = campaign.closes_on = campaign.corrections_until = TODAY - datetime.timedelta(days=1)
+    campaign.save()
+    with pytest.raises(ValidationError, match="close"):
+        services.send_back(world["users"]["negotiator"], Declaration.objects.get(pk=world["declaration_a"].pk), "Non")
