@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2.export import TableExport
 
 from indicators.forms import IndicatorFormSet, template_prefill
 from indicators.progress import attach_progress
 
 from . import permissions, services
 from .annex import annex_context, annex_filename, annex_pdf, pick_version, request_archive
+from .exports import export_response
 from .filters import CpomFilter
 from .forms_cpom import (
     STATUS_STEPS,
@@ -88,7 +88,7 @@ def cpom_list(request):
     if export in EXPORT_FORMATS:
         exported = CpomTable(filterset.qs, order_by=request.GET.get("sort") or None)
         stamp = timezone.localdate().isoformat()
-        return TableExport(export, exported).response(f"cpom-{stamp}.{export}")
+        return export_response(export, exported, f"cpom-{stamp}.{export}")
     query = request.GET.copy()
     query.pop("page", None)
     return render(

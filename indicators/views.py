@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
+from cooperations.exports import export_response
 from cooperations.models import LegalEntity
 from cooperations.views import _crumbs
 
@@ -52,7 +52,7 @@ def _export(request, table, name):
     export = request.GET.get("_export")
     if export in EXPORT_FORMATS:
         stamp = timezone.localdate().isoformat()
-        return TableExport(export, table).response(f"{name}-{stamp}.{export}")
+        return export_response(export, table, f"{name}-{stamp}.{export}")
     return None
 
 

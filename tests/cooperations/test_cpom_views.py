@@ -341,3 +341,17 @@ def test_partner_outside_the_region_or_unknown_is_refused(client, world, typed):
     response = client.post(reverse("cooperations:commitment_create", args=[cpom.pk]), data)
     assert "aucune entité juridique de la région ne correspond" in response.content.decode()
     assert not cpom.commitments.exists()
+
+
+def test_exports_neutralise_formulas(client, world):
+    from cooperations.exports import neutralise
+
+    assert neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert neutralise("@SUM(A1)") == "'@SUM(A1)" and neutralise("-12,5") == "-12,5" and neutralise("CH") == "CH"
+    world["cpom_b_signed"].__class__.objects.filter(pk=world["cpom_b_signed"].pk).update(reference="=1+1")
+    _login(client, world, "observer")
+    csv = client.get(reverse("cooperations:cpom_list"), {"_export": "csv"}).content.decode("utf-8-sig")
+    assert "'=1+1" in csv
+    xlsx = client.get(reverse("cooperations:cpom_list"), {"_export": "xlsx"})
+    cells = [c for row in openpyxl.load_workbook(io.BytesIO(xlsx.content)).active.iter_rows() for c in row]
+    assert any(c.value == "'=1+1" for c in cells) and all(c.data_type != "f" for c in cells)
