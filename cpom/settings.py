@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "cooperations",
     "indicators",
     "diagnostics",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it reads the outcome of the login view.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cpom.urls"
@@ -196,6 +199,15 @@ if REDIS_URL:
 
 # Production hardening: on whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True
+# Login throttling (django-axes): after 5 failures for a user name from an address, 15 minutes' lockout.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
+
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True

@@ -142,7 +142,7 @@ TABLE = [
     ("health", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
     ("admin:index", lambda w: [], [302, 200, 302, 302, 302, 302, 302]),
 ]
-# Reached by POST only, tested in test_auth.py.
+# Reached by POST only, tested in tests/test_auth.py.
 POST_ONLY = {"logout"}
 
 CASES = [

@@ -346,7 +346,7 @@ def test_partner_outside_the_region_or_unknown_is_refused(client, world, typed):
 def test_exports_neutralise_formulas(client, world):
     from cooperations.exports import neutralise
 
-    assert neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert neutralise('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert neutralise("@SUM(A1)") == "'@SUM(A1)" and neutralise("-12,5") == "-12,5" and neutralise("CH") == "CH"
     world["cpom_b_signed"].__class__.objects.filter(pk=world["cpom_b_signed"].pk).update(reference="=1+1")
     _login(client, world, "observer")
