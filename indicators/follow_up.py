@@ -89,6 +89,13 @@ def region_totals(rows):
     return total
 
 
+def directors_of(legal_entity_ids):
+    """The active directors of these entities who have an email address."""
+    return User.objects.filter(
+        role=Role.DIRECTOR, is_active=True, legal_entity_id__in=legal_entity_ids, email__gt=""
+    ).order_by("pk")
+
+
 def reminder_recipients(campaign):
     """The directors of the entities that still have due values neither
     submitted nor validated, with how many each."""
@@ -99,10 +106,7 @@ def reminder_recipients(campaign):
         .annotate(n=Count("pk"))
         .values_list(f"{ENTITY}_id", "n")
     )
-    directors = User.objects.filter(
-        role=Role.DIRECTOR, is_active=True, legal_entity_id__in=missing, email__gt=""
-    ).order_by("pk")
-    return [(director, missing[director.legal_entity_id]) for director in directors]
+    return [(director, missing[director.legal_entity_id]) for director in directors_of(missing)]
 
 
 def campaigns_to_remind(day=None):

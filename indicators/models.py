@@ -615,6 +615,18 @@ class SupportCost(models.Model):
         return f"{self.year} {self.finess} {self.function}"
 
 
+class ComputationRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admins see every run; the ARS of a région its région's."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_regional:
+            return self.filter(region_id=user.region_id)
+        return self.none()
+
+
 class ComputationRun(models.Model):
     """One run of the computation of a région's (or every) computed
     indicators for a year, followed by its page."""
@@ -644,6 +656,8 @@ class ComputationRun(models.Model):
     )
     created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    objects = ComputationRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("calcul des indicateurs")

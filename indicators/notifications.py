@@ -6,20 +6,12 @@ from django.core.mail import send_mass_mail
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-
-from .follow_up import reminder_recipients
+from .follow_up import directors_of, reminder_recipients
 from .models import Campaign, Declaration
 
 
 def _link(name, *args):
     return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
-
-
-def _directors(legal_entity_ids):
-    return User.objects.filter(
-        role=Role.DIRECTOR, is_active=True, legal_entity_id__in=legal_entity_ids, email__gt=""
-    ).order_by("pk")
 
 
 def _send(messages):
@@ -43,7 +35,7 @@ def campaign_opened(campaign: Campaign) -> int:
         "until": campaign.corrections_until.strftime("%d/%m/%Y"),
         "link": _link("indicators:my_declarations"),
     }
-    return _send([(subject, body, director.email) for director in _directors(entities)])
+    return _send([(subject, body, director.email) for director in directors_of(entities)])
 
 
 def declaration_sent_back(declaration: Declaration) -> int:
@@ -60,7 +52,7 @@ def declaration_sent_back(declaration: Declaration) -> int:
         "reason": reason.first() or "",
         "link": _link("indicators:my_declarations"),
     }
-    return _send([(subject, body, director.email) for director in _directors([entity_id])])
+    return _send([(subject, body, director.email) for director in directors_of([entity_id])])
 
 
 def campaign_reminder(campaign: Campaign) -> int:

@@ -50,9 +50,3 @@ def can_compute(user, region=None) -> bool:
     if user.is_admin:
         return True
     return user.is_negotiator and region is not None and region.pk == user.region_id
-
-
-def can_see_run(user, run) -> bool:
-    if not user.is_authenticated:
-        return False
-    return user.is_admin or (user.is_regional and run.region_id == user.region_id)

@@ -30,7 +30,6 @@ from .inputs import import_inputs
 from .models import (
     DIRECTOR_EDITABLE,
     Campaign,
-    CampaignPhase,
     ComputationRun,
     ComputedValue,
     Declaration,
@@ -233,9 +232,9 @@ def my_declarations(request):
     user = request.user
     if not user.is_director:
         return redirect("indicators:campaign_list")
-    campaigns = list(Campaign.objects.visible_to(user).select_related("region").order_by("-year"))
+    campaigns = Campaign.objects.visible_to(user).select_related("region").order_by("-year")
     today = timezone.localdate()
-    accepting = [c for c in campaigns if c.phase(today) in (CampaignPhase.DECLARATION, CampaignPhase.CORRECTION)]
+    accepting = list(campaigns.accepting_on(today)[:2])
     if len(accepting) == 1:
         return redirect("indicators:declare", accepting[0].pk, user.legal_entity.finess)
     return render(
@@ -657,15 +656,6 @@ def input_detail(request, pk):
     )
 
 
-def _visible_runs(user):
-    runs = ComputationRun.objects.select_related("region", "created_by")
-    if user.is_admin:
-        return runs
-    if user.is_regional:
-        return runs.filter(region_id=user.region_id)
-    return runs.none()
-
-
 @login_required
 def computation_list(request):
     user = request.user
@@ -695,7 +685,7 @@ def computation_list(request):
         "indicators/computation_list.html",
         {
             "form": form,
-            "runs": _visible_runs(user)[:30],
+            "runs": ComputationRun.objects.visible_to(user).select_related("region", "created_by")[:30],
             "nav": "follow_up",
             "title": _("Indicateurs calculés"),
             "breadcrumb_data": _crumbs(
@@ -706,7 +696,7 @@ def computation_list(request):
 
 
 def _visible_run(request, pk):
-    return get_object_or_404(_visible_runs(request.user), pk=pk)
+    return get_object_or_404(ComputationRun.objects.visible_to(request.user).select_related("region"), pk=pk)
 
 
 @login_required
