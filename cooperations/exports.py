@@ -6,8 +6,10 @@ apostrophe. Numbers stay numbers."""
 import re
 
 import tablib
+from django.utils import timezone
 from django_tables2.export import TableExport
 
+EXPORT_FORMATS = ("csv", "xlsx")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^[+-]?\d[\d\s.,]*%?$")
 
@@ -18,10 +20,17 @@ def neutralise(value):
     return value
 
 
-def export_response(export_format, table, filename):
+def requested_export(request):
+    """The format a list page is asked to export to (``?_export=``), or None."""
+    export = request.GET.get("_export")
+    return export if export in EXPORT_FORMATS else None
+
+
+def export_response(export_format, table, name):
+    """The table as a download named ``<name>-<today>.<format>``."""
     exporter = TableExport(export_format, table)
     safe = tablib.Dataset(headers=exporter.dataset.headers, title=exporter.dataset.title)
     for row in exporter.dataset:
         safe.append([neutralise(value) for value in row])
     exporter.dataset = safe
-    return exporter.response(filename)
+    return exporter.response(f"{name}-{timezone.localdate().isoformat()}.{export_format}")

@@ -23,7 +23,7 @@ from indicators.progress import attach_progress
 
 from . import permissions, services
 from .annex import annex_context, annex_filename, annex_pdf, pick_version, request_archive
-from .exports import export_response
+from .exports import export_response, requested_export
 from .filters import CpomFilter
 from .forms_cpom import (
     STATUS_STEPS,
@@ -51,7 +51,6 @@ from .versions import commitments_with_content, cpom_history, version_diffs
 from .views import _crumbs, _filtered_table, _ght_name_subquery
 
 HISTORY_ON_PAGE = 10
-EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def _visible_cpom(request, pk):
@@ -84,11 +83,9 @@ def _cpom_queryset(user):
 @login_required
 def cpom_list(request):
     filterset, table = _filtered_table(request, CpomFilter, CpomTable, _cpom_queryset(request.user))
-    export = request.GET.get("_export")
-    if export in EXPORT_FORMATS:
-        exported = CpomTable(filterset.qs, order_by=request.GET.get("sort") or None)
-        stamp = timezone.localdate().isoformat()
-        return export_response(export, exported, f"cpom-{stamp}.{export}")
+    export = requested_export(request)
+    if export:
+        return export_response(export, CpomTable(filterset.qs, order_by=request.GET.get("sort") or None), "cpom")
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from cooperations.exports import export_response
+from cooperations.exports import export_response, requested_export
 from cooperations.models import LegalEntity
 from cooperations.views import _crumbs
 
@@ -43,16 +43,7 @@ from .models import (
 from .progress import PROGRESS_BADGES, Progress, build_chart, indicator_progress
 from .tables import DECLARATION_BADGES, DashboardTable, DeclarationTable
 
-EXPORT_FORMATS = ("csv", "xlsx")
 DASHBOARD_PAGE = 50
-
-
-def _export(request, table, name):
-    export = request.GET.get("_export")
-    if export in EXPORT_FORMATS:
-        stamp = timezone.localdate().isoformat()
-        return export_response(export, table, f"{name}-{stamp}.{export}")
-    return None
 
 
 def _visible_campaign(request, pk):
@@ -200,9 +191,9 @@ def campaign_dashboard(request, pk):
     _require_ars(request, campaign)
     rows = entity_rows(campaign)
     table = DashboardTable(rows, campaign=campaign)
-    exported = _export(request, DashboardTable(rows, campaign=campaign), f"campagne-{campaign.year}-tableau-de-bord")
-    if exported:
-        return exported
+    export = requested_export(request)
+    if export:
+        return export_response(export, table, f"campagne-{campaign.year}-tableau-de-bord")
     RequestConfig(request, paginate={"per_page": DASHBOARD_PAGE}).configure(table)
     return render(
         request,
@@ -404,13 +395,10 @@ def validation_queue(request, pk):
     campaign = _visible_campaign(request, pk)
     _require_ars(request, campaign)
     filterset = DeclarationFilter(request.GET or None, queryset=_queue_queryset(campaign, request.user))
-    exported = _export(
-        request,
-        DeclarationTable(filterset.qs, order_by=request.GET.get("sort") or None, exclude=("actions",)),
-        f"campagne-{campaign.year}-declarations",
-    )
-    if exported:
-        return exported
+    export = requested_export(request)
+    if export:
+        exported = DeclarationTable(filterset.qs, order_by=request.GET.get("sort") or None, exclude=("actions",))
+        return export_response(export, exported, f"campagne-{campaign.year}-declarations")
     table = DeclarationTable(
         filterset.qs, exclude=() if permissions.can_validate(request.user, campaign) else ("actions",)
     )
