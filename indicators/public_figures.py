@@ -6,12 +6,12 @@ Loading a file again replaces its year."""
 import csv
 import io
 import re
-from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
 from .inputs import decode
 from .models import ActivityRecord, MarketActivity, MarketShare
+from .values import to_decimal
 
 HOSPIDIAG_YEAR = 2022
 MASKED = "1 à 10"
@@ -22,10 +22,7 @@ def _share(raw):
     raw = raw.strip()
     if not raw or raw.startswith("."):
         return None
-    try:
-        return Decimal(raw.replace(",", "."))
-    except InvalidOperation:
-        return None
+    return to_decimal(raw)
 
 
 def _count(raw):

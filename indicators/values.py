@@ -28,12 +28,20 @@ def scale_levels(levels_text):
     return [line.strip() for line in (levels_text or "").splitlines() if line.strip()]
 
 
-def _number(raw):
+def to_decimal(raw):
+    """A number as French users type it (« 1 200,5 », thin or no-break
+    spaces), or None when it is not one."""
     cleaned = raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
     try:
-        value = Decimal(cleaned)
+        return Decimal(cleaned)
     except InvalidOperation:
-        raise ValidationError(_("« %(raw)s » n’est pas un nombre.") % {"raw": raw}, code="not_a_number") from None
+        return None
+
+
+def _number(raw):
+    value = to_decimal(raw)
+    if value is None:
+        raise ValidationError(_("« %(raw)s » n’est pas un nombre.") % {"raw": raw}, code="not_a_number")
     if not value.is_finite() or abs(value) >= MAX_NUMBER:
         raise ValidationError(_("« %(raw)s » n’est pas un nombre admis.") % {"raw": raw}, code="not_a_number")
     return value
