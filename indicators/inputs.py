@@ -9,7 +9,7 @@ import hashlib
 import io
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from cooperations.finess import finess_error, normalize_finess
 from cooperations.models import Department, Establishment, LegalEntity
 
 from .models import ActivityField, HospitalStay, InputImport, InputKind, SupportCost, SupportFunction
+from .values import to_decimal
 
 MAX_REPORTED_ERRORS = 100
 CHUNK = 5000
@@ -95,11 +96,9 @@ def _year(raw):
 
 
 def _decimal(raw, label):
-    cleaned = raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(_("%(label)s « %(raw)s » n’est pas un nombre") % {"label": label, "raw": raw}) from None
+    value = to_decimal(raw)
+    if value is None:
+        raise ValueError(_("%(label)s « %(raw)s » n’est pas un nombre") % {"label": label, "raw": raw})
     if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
         raise ValueError(_("%(label)s « %(raw)s » hors des valeurs admises") % {"label": label, "raw": raw})
     return value
@@ -251,6 +250,20 @@ def parse_costs(text, region=None) -> Parsed:
     return parsed
 
 
+def replace_previous(model, kind, source, region, years) -> int:
+    """Delete the rows of the earlier imports of that source, région and
+    those years; an import left without rows is marked replaced. Returns the
+    number of rows deleted."""
+    replaced = model.objects.filter(batch__kind=kind, batch__source=source, batch__region=region, year__in=years)
+    batches = set(replaced.values_list("batch_id", flat=True))
+    count = replaced.count()
+    replaced.delete()
+    InputImport.objects.filter(pk__in=batches).exclude(
+        pk__in=model.objects.filter(batch_id__in=batches).values("batch_id")
+    ).update(status=InputImport.Status.REPLACED)
+    return count
+
+
 PARSERS = {InputKind.STAYS: (parse_stays, HospitalStay), InputKind.COSTS: (parse_costs, SupportCost)}
 
 
@@ -283,13 +296,7 @@ def import_inputs(kind, source, data: bytes, original_name, user=None) -> InputI
         return record
     years = sorted({row.year for row in parsed.rows})
     with transaction.atomic():
-        replaced = model.objects.filter(batch__kind=kind, batch__source=source, batch__region=region, year__in=years)
-        replaced_batches = set(replaced.values_list("batch_id", flat=True))
-        replaced_rows = replaced.count()
-        replaced.delete()
-        InputImport.objects.filter(pk__in=replaced_batches).exclude(
-            pk__in=model.objects.filter(batch_id__in=replaced_batches).values("batch_id")
-        ).update(status=InputImport.Status.REPLACED)
+        replaced_rows = replace_previous(model, kind, source, region, years)
         record.status = InputImport.Status.DONE
         record.year = years[0] if len(years) == 1 else None
         record.rows = len(parsed.rows)

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from cooperations.models import Establishment
 
+from .inputs import replace_previous
 from .models import HospitalStay, InputImport, InputKind
 
 GENERATED_SOURCE = "Générateur de démonstration (séjours fictifs)"
@@ -96,10 +97,7 @@ def generate_rows(count, seed, year, region=None):
 @transaction.atomic
 def generate_stays(count, seed, year, region=None, source=GENERATED_SOURCE) -> InputImport:
     """Replace the generated stays of that year by ``count`` new rows."""
-    HospitalStay.objects.filter(batch__source=source, year=year).delete()
-    InputImport.objects.filter(kind=InputKind.STAYS, source=source, year=year).update(
-        status=InputImport.Status.REPLACED
-    )
+    replace_previous(HospitalStay, InputKind.STAYS, source, None, [year])
     checksum = hashlib.sha256(f"{count}|{seed}|{year}|{region and region.pk}".encode()).hexdigest()
     batch = InputImport.objects.create(
         kind=InputKind.STAYS,
