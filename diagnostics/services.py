@@ -77,13 +77,13 @@ def save_structure_view(user, diagnostic, legal_entity, needs, constraints) -> S
     return view
 
 
-def inventory(diagnostic):
-    """Every cooperation the application knows for the entities concerned,
-    with its qualification in this diagnostic (None when not yet qualified)."""
+def inventory(diagnostic, user=None):
+    """Every cooperation the application knows for the entities concerned
+    (that ``user`` may see), with its qualification in this diagnostic (None
+    when not yet qualified)."""
+    structures = CooperationStructure.objects.visible_to(user) if user else CooperationStructure.objects.all()
     structures = (
-        CooperationStructure.objects.filter(memberships__legal_entity__in=diagnostic.entities())
-        .distinct()
-        .order_by("kind", "name")
+        structures.filter(memberships__legal_entity__in=diagnostic.entities()).distinct().order_by("kind", "name")
     )
     items = {item.structure_id: item for item in diagnostic.inventory.all()}
     return [(structure, items.get(structure.pk)) for structure in structures]
@@ -129,10 +129,12 @@ def save_axis(user, axis, partners) -> Axis:
     return axis
 
 
-def prioritised(diagnostic):
+def prioritised(diagnostic, user=None):
     """The axes, scored ones first by impact × feasibility (then impact,
-    then feasibility), the others after in their order of creation."""
-    return list(
+    then feasibility), the others after in their order of creation. With
+    ``user``, each axis's ``visible_commitment`` is its commitment when that
+    user may see it."""
+    axes = list(
         diagnostic.axes.prefetch_related("partners")
         .select_related("commitment__cpom")
         .order_by(
@@ -142,6 +144,15 @@ def prioritised(diagnostic):
             "pk",
         )
     )
+    if user is not None:
+        seen = set(
+            Commitment.objects.visible_to(user)
+            .filter(pk__in=[axis.commitment_id for axis in axes if axis.commitment_id])
+            .values_list("pk", flat=True)
+        )
+        for axis in axes:
+            axis.visible_commitment = axis.commitment if axis.commitment_id in seen else None
+    return axes
 
 
 def convertible_cpoms(diagnostic, user):

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cooperations.models import Commitment, CooperationStructure, FrozenCpomError
+from cooperations.models import FrozenCpomError
 from cooperations.views import _crumbs
 
 from . import permissions, services
@@ -115,21 +115,9 @@ def _detail_context(request, diagnostic):
         for entity in entities
         if permissions.can_see_structure_view(user, diagnostic, entity.pk)
     ]
-    axes = services.prioritised(diagnostic)
-    inventory = services.inventory(diagnostic)
-    if not (user.is_admin or user.is_regional):
-        # A director sees the cooperations and the CPOM content he may see elsewhere, no more.
-        visible = set(CooperationStructure.objects.visible_to(user).values_list("pk", flat=True))
-        inventory = [(structure, item) for structure, item in inventory if structure.pk in visible]
-        commitments = set(
-            Commitment.objects.visible_to(user)
-            .filter(pk__in=[axis.commitment_id for axis in axes if axis.commitment_id])
-            .values_list("pk", flat=True)
-        )
-    else:
-        commitments = {axis.commitment_id for axis in axes}
-    for axis in axes:
-        axis.visible_commitment = axis.commitment if axis.commitment_id in commitments else None
+    # Each user sees the cooperations and the CPOM content he may see elsewhere, no more.
+    axes = services.prioritised(diagnostic, user)
+    inventory = services.inventory(diagnostic, user)
     return {
         "diagnostic": diagnostic,
         "objectives": GridObjective.objects.all(),
@@ -190,8 +178,7 @@ def diagnostic_answers(request, pk):
 def structure_view_edit(request, pk, finess):
     diagnostic = _visible(request, pk)
     entity = get_object_or_404(diagnostic.entities(), finess=finess)
-    if not permissions.can_see_structure_view(request.user, diagnostic, entity.pk):
-        raise PermissionDenied
+    # Editing implies seeing: one check.
     if not permissions.can_edit_structure_view(request.user, diagnostic, entity.pk):
         raise PermissionDenied
     instance = StructureView.objects.filter(diagnostic=diagnostic, legal_entity=entity).first()
@@ -220,7 +207,7 @@ def structure_view_edit(request, pk, finess):
 def inventory_view(request, pk):
     diagnostic = _visible(request, pk)
     _require_edit(request, diagnostic)
-    rows = services.inventory(diagnostic)
+    rows = services.inventory(diagnostic, request.user)
     posted = request.method == "POST"
     forms = [
         (structure, InventoryItemForm(request.POST if posted else None, instance=item, prefix=f"s{structure.pk}"))
@@ -276,7 +263,7 @@ def inventory_add(request, pk):
             return redirect(reverse("diagnostics:inventory", args=[diagnostic.pk]))
     forms = [
         (structure, InventoryItemForm(instance=item, prefix=f"s{structure.pk}"))
-        for structure, item in services.inventory(diagnostic)
+        for structure, item in services.inventory(diagnostic, request.user)
     ]
     return _inventory_page(request, diagnostic, forms, form, status=400)
 
