@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,11 @@ def health(request):
     return JsonResponse({"status": "ok"})
 
 
+def alive(request):
+    """Liveness: the process answers, nothing else is touched (the benchmarks' bare view)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
     path("", home, name="home"),
     path(
@@ -30,6 +35,7 @@ urlpatterns = [
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("sante/", health, name="health"),
+    path("sante/vivant/", alive, name="alive"),
     path("admin/", admin.site.urls),
     path("suivi/", include("indicators.urls")),
     path("diagnostics/", include("diagnostics.urls")),

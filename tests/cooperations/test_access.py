@@ -140,6 +140,7 @@ TABLE = [
     ("indicators:my_declarations", lambda w: [], [302, 302, 302, 302, 302, 302, 302]),
     ("login", lambda w: [], [200, 302, 302, 302, 302, 302, 302]),
     ("health", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("alive", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
     ("admin:index", lambda w: [], [302, 200, 302, 302, 302, 302, 302]),
 ]
 # Reached by POST only, tested in tests/test_auth.py.
