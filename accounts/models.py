@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -34,6 +35,9 @@ class User(AbstractUser):
         verbose_name=_("entité juridique"),
         help_text=_("Périmètre d’un directeur d’établissement."),
     )
+    # Who holds which role where is audited; the password hash and the login
+    # time are not (a login is no change of the account, see accounts.signals).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("utilisateur")

@@ -145,6 +145,7 @@ class LegalEntity(RegionFromDepartment):
     closed_on = models.DateField(_("date de fermeture"), null=True, blank=True)
 
     objects = LegalEntityQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("entité juridique")
@@ -189,6 +190,7 @@ class Establishment(RegionFromDepartment):
     closed_on = models.DateField(_("date de fermeture"), null=True, blank=True)
 
     objects = EstablishmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("établissement")
@@ -354,6 +356,7 @@ class CooperationStructure(models.Model):
     )
 
     objects = CooperationStructureQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("structure de coopération")
@@ -446,6 +449,7 @@ class Membership(models.Model):
     )
 
     objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membre")
@@ -724,6 +728,7 @@ class CpomVersion(models.Model):
         verbose_name=_("signature enregistrée par"),
     )
     content = models.JSONField(_("contenu signé"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("version signée du CPOM")
@@ -930,6 +935,7 @@ class Comment(models.Model):
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
     concertation_round = models.PositiveSmallIntegerField(_("tour de concertation"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("commentaire")
@@ -971,6 +977,7 @@ class ChangeProposal(models.Model):
     )
     decided_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
     decision_note = models.TextField(_("motif de la réponse"), blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("proposition de modification")

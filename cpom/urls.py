@@ -39,5 +39,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("suivi/", include("indicators.urls")),
     path("diagnostics/", include("diagnostics.urls")),
+    path("journal/", include("audit.urls")),
     path("", include("cooperations.urls")),
 ]

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cooperations.models import (
     Commitment,
@@ -35,6 +36,7 @@ class GridObjective(models.Model):
     theme = models.CharField(_("thème"), max_length=100)
     label = models.CharField(_("objectif"), max_length=255)
     position = models.PositiveSmallIntegerField(_("rang"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("objectif de la grille")
@@ -53,6 +55,7 @@ class GridQuestion(models.Model):
     guidance = models.TextField(_("pistes de réflexion"), blank=True)
     position = models.PositiveSmallIntegerField(_("rang"), default=0)
     active = models.BooleanField(_("en usage"), default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("question de la grille")
@@ -121,6 +124,7 @@ class Diagnostic(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = DiagnosticQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("diagnostic")
@@ -161,6 +165,7 @@ class Answer(models.Model):
     text = models.TextField(_("réponse"), blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("réponse")
@@ -181,6 +186,7 @@ class StructureView(models.Model):
     constraints = models.TextField(_("contraintes"), blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("vision par structure")
@@ -200,6 +206,7 @@ class InventoryItem(models.Model):
     purpose = models.CharField(_("stratégique ou économique"), max_length=20, choices=Purpose.choices, blank=True)
     theme = models.CharField(_("thème"), max_length=30, choices=Theme.choices, blank=True)
     comment = models.CharField(_("commentaire"), max_length=500, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("coopération existante")
@@ -235,6 +242,7 @@ class Axis(models.Model):
         verbose_name=_("engagement issu de l’axe"),
     )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("axe de coopération")

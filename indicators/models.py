@@ -126,6 +126,7 @@ class IndicatorTemplate(IndicatorDefinition):
 
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("rang"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("modèle d’indicateur")
@@ -501,6 +502,7 @@ class DeclarationNote(models.Model):
     )
     text = models.TextField(_("note interne"), max_length=2000)
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("note interne")

@@ -142,6 +142,7 @@ TABLE = [
     ("health", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
     ("alive", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
     ("admin:index", lambda w: [], [302, 200, 302, 302, 302, 302, 302]),
+    ("audit_log", lambda w: [], [302, 200, 403, 403, 403, 403, 403]),
 ]
 # Reached by POST only, tested in tests/test_auth.py.
 POST_ONLY = {"logout"}

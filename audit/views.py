@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from cooperations.permissions import require
+
+from .forms import AuditSearchForm
+from .trail import page
+
+
+def can_read_audit_trail(user) -> bool:
+    return user.is_authenticated and user.is_admin
+
+
+@login_required
+def audit_log(request):
+    """Admins search who changed what, when, before → after."""
+    require(can_read_audit_trail(request.user))
+    form = AuditSearchForm(request.GET)  # every field is optional: no criterion lists everything
+    entries, more = page(form.search()) if form.is_valid() else ([], False)
+    older = None
+    if more:
+        query = request.GET.copy()
+        query["before"] = entries[-1].date.isoformat()
+        older = query.urlencode()
+    return render(
+        request,
+        "audit/audit_log.html",
+        {"form": form, "entries": entries, "older": older, "nav": "audit", "title": "Journal des modifications"},
+    )
