@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo setup reference test lint bench worker clean
+.PHONY: demo setup reference test lint bench worker clean security
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ ESTABLISHMENTS ?= 1000
 STAYS ?= 1000000
 bench: setup
 	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS) && $(PY) manage.py bench_annex && $(PY) manage.py bench_follow_up --establishments $(ESTABLISHMENTS) && $(PY) manage.py bench_indicators --rows $(STAYS)'
+
+## Security checks: bandit on the code (findings fixed or justified by a "# nosec" with its reason), pip-audit on the dependencies.
+security: setup
+	$(VENV)/bin/bandit -q -c pyproject.toml -r .
+	$(PY) scripts/pip_audit.py
 
 lint: setup
 	$(VENV)/bin/ruff check --fix .

@@ -29,7 +29,8 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"
+# Refused below when DEBUG is off: it only ever signs the local demo's sessions.
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"  # nosec B105
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:

@@ -9,7 +9,7 @@ import datetime
 import statistics
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -118,7 +118,8 @@ class Command(BaseCommand):
                     begin = time.perf_counter()
                     response = client.get(url)
                     times.append(time.perf_counter() - begin)
-                assert response.status_code == 200, (url, response.status_code)
+                if response.status_code != 200:
+                    raise CommandError(f"{url} : HTTP {response.status_code}")
             self.stdout.write(
                 f"{label} : médiane {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms, "
                 f"{len(queries)} requêtes SQL"
