@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo setup reference test lint bench worker clean security
+.PHONY: demo setup reference test lint bench worker clean security faults
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: setup
 security: setup
 	$(VENV)/bin/bandit -q -c pyproject.toml -r .
 	$(PY) scripts/pip_audit.py
+
+## Faults: Redis stopped, a Celery worker killed mid-task, PostgreSQL restarted under load — each on its own
+## throwaway instance (never the services on 5432/6379), PASS/FAIL per check. Needs root (initdb as postgres).
+faults: setup
+	scripts/faults/run_all.sh
 
 lint: setup
 	$(VENV)/bin/ruff check --fix .

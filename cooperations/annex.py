@@ -6,6 +6,7 @@ that the annex says what was signed even after an amendment; an open
 version is rendered from the current content."""
 
 import hashlib
+import logging
 import tempfile
 import zipfile
 from datetime import timedelta
@@ -22,6 +23,8 @@ from django.utils.text import slugify
 
 from .models import AnnexArchive, AnnexFile, Cpom, CpomVersion
 from .versions import COMMITMENT_LABELS, INDICATOR_LABELS, diff_snapshots, snapshot, target_label
+
+logger = logging.getLogger(__name__)
 
 # Seed 000, Volet 3 « Coopérations territoriales »: the introduction the annex opens with.
 INTRODUCTION = [
@@ -159,6 +162,8 @@ def annex_pdf(cpom, version, user, follow_up=False) -> AnnexFile:
 # --- Archives: the annexes of a région or of a filtered list ---------------------------------
 
 ARCHIVE_TTL = timedelta(hours=24)
+# A request still pending after this long lost its message (broker down).
+PENDING_TIMEOUT = timedelta(minutes=15)
 
 
 def request_archive(user, cpoms, label, region=None) -> AnnexArchive:
@@ -173,7 +178,8 @@ def request_archive(user, cpoms, label, region=None) -> AnnexArchive:
         created_by=user,
         expires_at=timezone.now() + ARCHIVE_TTL,
     )
-    transaction.on_commit(lambda: build_annex_archive.delay(archive.pk))
+    # Robust: with the broker down the request is still recorded (the failure is logged); the hourly job builds it.
+    transaction.on_commit(lambda: build_annex_archive.delay(archive.pk), robust=True)
     return archive
 
 
@@ -220,6 +226,21 @@ def build_archive(archive_id) -> str:
         AnnexArchive.objects.filter(pk=archive_id).update(status=AnnexArchive.Status.FAILED, error=str(error)[:2000])
         raise
     return AnnexArchive.Status.DONE
+
+
+def build_pending_archives(now=None, stale_after=PENDING_TIMEOUT) -> int:
+    """Build the archives still pending a while after their request: their
+    message was lost (the broker was down when they were asked for)."""
+    stale = (now or timezone.now()) - stale_after
+    pending = AnnexArchive.objects.filter(status=AnnexArchive.Status.PENDING, created_at__lt=stale)
+    built = 0
+    for pk in pending.values_list("pk", flat=True):
+        try:
+            build_archive(pk)
+            built += 1
+        except Exception:  # noqa: BLE001 - one failed archive (marked as such) does not stop the others
+            logger.exception("Archive d’annexes %s en échec", pk)
+    return built
 
 
 def purge_expired_archives(now=None) -> int:

@@ -2,10 +2,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
 
+from .concurrency import EditTokenMixin
 from .finess import finess_error, normalize_finess
 from .models import (
     CooperationStructure,
@@ -51,7 +53,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class CooperationStructureForm(DsfrFormMixin, forms.ModelForm):
+class CooperationStructureForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = CooperationStructure
         fields = [
@@ -270,6 +272,11 @@ class ImportUploadForm(DsfrFormMixin, forms.ModelForm):
                 _("Fichier trop volumineux (maximum %(n)s Mo).") % {"n": settings.IMPORT_MAX_UPLOAD_SIZE // 2**20},
             )
             return data
+        try:
+            ImportRun._meta.get_field("file").generate_filename(None, upload.name)
+        except SuspiciousFileOperation:
+            # « : » or « .. »: nothing left to store the file under.
+            upload.name = "fichier"
         head = upload.read(4096)
         upload.seek(0)
         if not head:

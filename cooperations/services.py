@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import permissions
+from .concurrency import UNCHECKED, lock_unchanged
 from .models import (
     EDITABLE_STATUSES,
     ChangeProposal,
@@ -27,12 +28,15 @@ from .versions import capitalized, format_date, snapshot, target_model
 
 
 @transaction.atomic
-def save_structure(form, formset, user) -> CooperationStructure:
+def save_structure(form, formset, user, edit_token=UNCHECKED) -> CooperationStructure:
     """Save a cooperation structure and its members together, or nothing.
 
     A negotiator's structure belongs to his région. A member added or changed
     by hand is marked as entered in the application, even in a GHT whose
-    composition came from a file."""
+    composition came from a file. An existing structure saved by someone else
+    since ``edit_token`` raises StaleVersionError."""
+    if form.instance.pk:
+        lock_unchanged(form.instance, edit_token)
     structure = form.save(commit=False)
     if not user.is_admin:
         structure.region_id = user.region_id

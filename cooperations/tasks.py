@@ -62,7 +62,10 @@ def run_uploaded_import(run_id: int) -> str:
 def progress_of(run: ImportRun) -> float:
     if run.status in (ImportRun.Status.DONE, ImportRun.Status.FAILED):
         return 1.0
-    return float(cache.get(run.progress_key, 0.0))
+    try:
+        return float(cache.get(run.progress_key, 0.0))
+    except Exception:  # noqa: BLE001 - the cache (Redis) down: the page shows no progress rather than an error
+        return 0.0
 
 
 @shared_task(acks_late=True)
@@ -75,7 +78,10 @@ def build_annex_archive(archive_id: int) -> str:
 
 @shared_task
 def purge_expired_archives() -> int:
-    """Hourly (Celery beat): drop the annex archives past their 24 hours."""
+    """Hourly (Celery beat): drop the annex archives past their 24 hours, and
+    build those left pending while the broker was down."""
+    from .annex import build_pending_archives
     from .annex import purge_expired_archives as purge
 
+    build_pending_archives()
     return purge()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
+from .concurrency import STALE_MESSAGE
 from .filters import EstablishmentFilter, StructureFilter
 from .forms import CooperationStructureForm, MembershipFormSet
 from .models import (
@@ -17,6 +18,7 @@ from .models import (
     LegalEntity,
     MemberRole,
     Membership,
+    StaleVersionError,
     StructureKind,
 )
 from .permissions import can_create_cpom, can_create_ght, can_create_structure, can_edit_structure, require
@@ -250,10 +252,16 @@ def _structure_form(request, structure):
         if form.is_valid() and formset.is_valid():
             if form.cleaned_data["kind"] == StructureKind.GHT and not structure.pk:
                 require(can_create_ght(request.user))
-            saved = save_structure(form, formset, request.user)
-            messages.success(request, _("La structure « %(name)s » a été enregistrée.") % {"name": saved.name})
-            return redirect(saved)
-        messages.error(request, _("Le formulaire contient des erreurs : rien n’a été enregistré."))
+            try:
+                saved = save_structure(form, formset, request.user, form.cleaned_data["edit_token"])
+            except StaleVersionError as error:
+                form.refresh_token(error.current)
+                messages.error(request, STALE_MESSAGE)
+            else:
+                messages.success(request, _("La structure « %(name)s » a été enregistrée.") % {"name": saved.name})
+                return redirect(saved)
+        else:
+            messages.error(request, _("Le formulaire contient des erreurs : rien n’a été enregistré."))
     title = (
         _("Modifier « %(name)s »") % {"name": structure.name}
         if structure.pk

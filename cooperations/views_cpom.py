@@ -23,6 +23,7 @@ from indicators.progress import attach_progress
 
 from . import permissions, services
 from .annex import annex_context, annex_filename, annex_pdf, pick_version, request_archive
+from .concurrency import STALE_MESSAGE
 from .exports import export_response, requested_export
 from .filters import CpomFilter
 from .forms_cpom import (
@@ -156,10 +157,10 @@ def cpom_update(request, pk):
                     last_year=data["last_year"],
                     reference=data["reference"],
                 )
-            except StaleVersionError:
-                messages.error(
-                    request, _("Quelqu’un a modifié ce CPOM depuis que vous l’avez ouvert : rechargez la page.")
-                )
+            except StaleVersionError as error:
+                messages.error(request, STALE_MESSAGE)
+                form.data = form.data.copy()
+                form.data["version"] = error.current.version
             except ValidationError as error:
                 form.add_error(None, error)
             else:

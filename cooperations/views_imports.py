@@ -26,8 +26,8 @@ def import_list(request):
             run.size = request.FILES["file"].size
             run.created_by = request.user
             run.save()
-            # Queue once the row is committed, so that the worker finds it.
-            transaction.on_commit(lambda: run_uploaded_import.delay(run.pk))
+            # Queue once the row is committed, so that the worker finds it; robust: the broker down is no 500.
+            transaction.on_commit(lambda: run_uploaded_import.delay(run.pk), robust=True)
             messages.success(request, _("Fichier déposé : l’import est lancé."))
             return redirect(run)
         messages.error(request, _("Le fichier n’a pas été accepté : rien n’a été importé."))

@@ -188,6 +188,14 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis stopped: a request that enqueues work answers at once instead of
+# retrying the result store for ~19 s (scripts/faults/redis_down.py).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+}
+# A task taken by a worker that died unacknowledged goes back to the queue after
+# this many seconds; longer than the longest task (a région's archive).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 # Periodic jobs, run by `celery -A cpom beat` (docker-compose's beat service).
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-annex-archives": {"task": "cooperations.tasks.purge_expired_archives", "schedule": 3600.0},

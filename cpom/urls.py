@@ -24,6 +24,9 @@ def alive(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+# A database that does not answer gets a French 503 with Retry-After; any other error the French 500.
+handler500 = "cpom.errors.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path(

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cooperations.concurrency import EditTokenMixin
 from cooperations.forms import DsfrFormMixin
 from cooperations.models import CooperationStructure, Department, LegalEntity, StructureKind
 
@@ -44,7 +45,7 @@ class DiagnosticForm(DsfrFormMixin, forms.Form):
         return data
 
 
-class AnswersForm(forms.Form):
+class AnswersForm(EditTokenMixin, forms.Form):
     health_needs = forms.CharField(
         label=_("Besoins de santé du territoire"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -77,7 +78,7 @@ class AnswersForm(forms.Form):
         return sections
 
 
-class StructureViewForm(DsfrFormMixin, forms.ModelForm):
+class StructureViewForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = StructureView
         fields = ["needs", "constraints"]
@@ -85,7 +86,7 @@ class StructureViewForm(DsfrFormMixin, forms.ModelForm):
         widgets = {"needs": forms.Textarea(attrs={"rows": 5}), "constraints": forms.Textarea(attrs={"rows": 5})}
 
 
-class InventoryItemForm(forms.ModelForm):
+class InventoryItemForm(EditTokenMixin, forms.ModelForm):
     class Meta:
         model = InventoryItem
         fields = ["nature", "purpose", "theme", "comment"]
@@ -115,7 +116,7 @@ class MissingCooperationForm(DsfrFormMixin, forms.Form):
             self.fields[name].template_name = "cooperations/_plain_field.html"
 
 
-class AxisForm(DsfrFormMixin, forms.ModelForm):
+class AxisForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = Axis
         fields = [

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
+from cooperations.concurrency import UNCHECKED, check_unchanged, lock_unchanged
 from cooperations.models import (
     ActionKind,
     Commitment,
@@ -54,9 +55,11 @@ def open_diagnostic(user, scope, subject, title="") -> Diagnostic:
 
 
 @transaction.atomic
-def save_answers(user, diagnostic, answers, health_needs, prs_orientations):
-    """``answers``: {question: text}."""
+def save_answers(user, diagnostic, answers, health_needs, prs_orientations, edit_token=UNCHECKED):
+    """``answers``: {question: text}. Every save of the answers saves the
+    diagnostic: answers saved by someone else since ``edit_token`` raise StaleVersionError."""
     _require(permissions.can_edit_diagnostic(user, diagnostic))
+    diagnostic = lock_unchanged(diagnostic, edit_token)
     diagnostic.health_needs, diagnostic.prs_orientations = health_needs, prs_orientations
     diagnostic.save(update_fields=["health_needs", "prs_orientations", "updated_at"])
     for question, text in answers.items():
@@ -65,10 +68,15 @@ def save_answers(user, diagnostic, answers, health_needs, prs_orientations):
         )
 
 
-def save_structure_view(user, diagnostic, legal_entity, needs, constraints) -> StructureView:
+@transaction.atomic
+def save_structure_view(user, diagnostic, legal_entity, needs, constraints, edit_token=UNCHECKED) -> StructureView:
     _require(permissions.can_edit_structure_view(user, diagnostic, legal_entity.pk))
     if not diagnostic.entities().filter(pk=legal_entity.pk).exists():
         raise ValidationError(_("Cette entité n’est pas concernée par le diagnostic."))
+    check_unchanged(
+        StructureView.objects.select_for_update().filter(diagnostic=diagnostic, legal_entity=legal_entity).first(),
+        edit_token,
+    )
     view, _created = StructureView.objects.update_or_create(
         diagnostic=diagnostic,
         legal_entity=legal_entity,
@@ -89,8 +97,14 @@ def inventory(diagnostic, user=None):
     return [(structure, items.get(structure.pk)) for structure in structures]
 
 
-def qualify(user, diagnostic, structure, nature="", purpose="", theme="", comment="") -> InventoryItem:
+@transaction.atomic
+def qualify(user, diagnostic, structure, nature="", purpose="", theme="", comment="", edit_token=UNCHECKED):
+    """Qualify a cooperation in the inventory. With ``edit_token``, a qualification
+    saved by someone else since raises StaleVersionError."""
     _require(permissions.can_edit_diagnostic(user, diagnostic))
+    if edit_token is not UNCHECKED:  # add_missing_cooperation qualifies a new item: nothing to compare with
+        current = InventoryItem.objects.select_for_update().filter(diagnostic=diagnostic, structure=structure)
+        check_unchanged(current.first(), edit_token)
     item, _created = InventoryItem.objects.update_or_create(
         diagnostic=diagnostic,
         structure=structure,
@@ -118,8 +132,11 @@ def add_missing_cooperation(user, diagnostic, name, kind, entities, nature="", p
 
 
 @transaction.atomic
-def save_axis(user, axis, partners) -> Axis:
+def save_axis(user, axis, partners, edit_token=UNCHECKED) -> Axis:
+    """Save an axis and its partners; an axis saved by someone else since ``edit_token`` raises StaleVersionError."""
     _require(permissions.can_edit_diagnostic(user, axis.diagnostic))
+    if axis.pk:
+        lock_unchanged(axis, edit_token)
     for field in ("impact", "feasibility"):
         score = getattr(axis, field)
         if score is not None and not 1 <= score <= 5:

@@ -14,7 +14,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cooperations.models import FrozenCpomError
+from cooperations.concurrency import STALE_MESSAGE, edit_tokens
+from cooperations.models import FrozenCpomError, StaleVersionError
 from cooperations.views import _crumbs
 
 from . import permissions, services
@@ -28,7 +29,7 @@ from .forms import (
     StructureViewForm,
 )
 from .matrix import build_matrix
-from .models import Axis, Diagnostic, GridObjective, GridQuestion, StructureView
+from .models import Axis, Diagnostic, GridObjective, GridQuestion, InventoryItem, StructureView
 
 
 def _visible(request, pk):
@@ -150,17 +151,24 @@ def diagnostic_answers(request, pk):
         questions=questions,
         answers=answers,
         initial={"health_needs": diagnostic.health_needs, "prs_orientations": diagnostic.prs_orientations},
+        edited=diagnostic,
     )
     if request.method == "POST" and form.is_valid():
-        services.save_answers(
-            request.user,
-            diagnostic,
-            form.answers(),
-            form.cleaned_data["health_needs"].strip(),
-            form.cleaned_data["prs_orientations"].strip(),
-        )
-        messages.success(request, _("Réponses enregistrées."))
-        return redirect(diagnostic)
+        try:
+            services.save_answers(
+                request.user,
+                diagnostic,
+                form.answers(),
+                form.cleaned_data["health_needs"].strip(),
+                form.cleaned_data["prs_orientations"].strip(),
+                form.cleaned_data["edit_token"],
+            )
+        except StaleVersionError as error:
+            form.refresh_token(error.current)
+            messages.error(request, STALE_MESSAGE)
+        else:
+            messages.success(request, _("Réponses enregistrées."))
+            return redirect(diagnostic)
     return render(
         request,
         "diagnostics/answers_form.html",
@@ -184,11 +192,17 @@ def structure_view_edit(request, pk, finess):
     instance = StructureView.objects.filter(diagnostic=diagnostic, legal_entity=entity).first()
     form = StructureViewForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        services.save_structure_view(
-            request.user, diagnostic, entity, form.cleaned_data["needs"], form.cleaned_data["constraints"]
-        )
-        messages.success(request, _("Vision de %(entity)s enregistrée.") % {"entity": entity.name})
-        return redirect(diagnostic)
+        data = form.cleaned_data
+        try:
+            services.save_structure_view(
+                request.user, diagnostic, entity, data["needs"], data["constraints"], data["edit_token"]
+            )
+        except StaleVersionError as error:
+            form.refresh_token(error.current)
+            messages.error(request, STALE_MESSAGE)
+        else:
+            messages.success(request, _("Vision de %(entity)s enregistrée.") % {"entity": entity.name})
+            return redirect(diagnostic)
     return render(
         request,
         "diagnostics/structure_view_form.html",
@@ -209,16 +223,32 @@ def inventory_view(request, pk):
     _require_edit(request, diagnostic)
     rows = services.inventory(diagnostic, request.user)
     posted = request.method == "POST"
+    tokens = edit_tokens(InventoryItem, diagnostic=diagnostic)
     forms = [
-        (structure, InventoryItemForm(request.POST if posted else None, instance=item, prefix=f"s{structure.pk}"))
+        (
+            structure,
+            InventoryItemForm(
+                request.POST if posted else None,
+                instance=item,
+                prefix=f"s{structure.pk}",
+                token=tokens.get(item.pk) if item else None,
+            ),
+        )
         for structure, item in rows
     ]
     if posted and all(form.is_valid() for _structure, form in forms):
-        with transaction.atomic():
-            for structure, form in forms:
-                services.qualify(request.user, diagnostic, structure, **form.cleaned_data)
-        messages.success(request, _("Inventaire enregistré."))
-        return redirect(reverse("diagnostics:inventory", args=[diagnostic.pk]))
+        try:
+            with transaction.atomic():
+                for structure, form in forms:
+                    services.qualify(request.user, diagnostic, structure, **form.cleaned_data)
+        except StaleVersionError:
+            tokens = edit_tokens(InventoryItem, diagnostic=diagnostic)
+            for (_structure, item), (_same, form) in zip(rows, forms, strict=True):
+                form.set_token(tokens.get(item.pk) if item else None)
+            messages.error(request, STALE_MESSAGE)
+        else:
+            messages.success(request, _("Inventaire enregistré."))
+            return redirect(reverse("diagnostics:inventory", args=[diagnostic.pk]))
     missing = MissingCooperationForm(entities=diagnostic.entities().order_by("name"))
     return _inventory_page(request, diagnostic, forms, missing)
 
@@ -304,10 +334,16 @@ def axis_update(request, pk):
     _require_edit(request, diagnostic)
     form = AxisForm(request.POST or None, instance=axis, entities=diagnostic.entities().order_by("name"))
     if request.method == "POST" and form.is_valid():
-        axis = form.save(commit=False)
-        services.save_axis(request.user, axis, form.cleaned_data["partners"])
-        messages.success(request, _("Axe « %(title)s » enregistré.") % {"title": axis.title})
-        return redirect(f"{diagnostic.get_absolute_url()}#axes")
+        try:
+            services.save_axis(
+                request.user, form.save(commit=False), form.cleaned_data["partners"], form.cleaned_data["edit_token"]
+            )
+        except StaleVersionError as error:
+            form.refresh_token(error.current)
+            messages.error(request, STALE_MESSAGE)
+        else:
+            messages.success(request, _("Axe « %(title)s » enregistré.") % {"title": form.instance.title})
+            return redirect(f"{diagnostic.get_absolute_url()}#axes")
     return _axis_page(request, diagnostic, form, axis)
 
 

@@ -12,11 +12,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cooperations.concurrency import EditTokenMixin
 from cooperations.forms import DateInput, DsfrFormMixin
 from cooperations.models import Region
 
 from .models import Campaign, InputKind
-from .services import Entry
+from .services import Entry, seen_token
 from .values import ValueType, raw_value, scale_levels
 
 # What an evidence file may be, recognised by its content: its canonical suffix.
@@ -60,7 +61,7 @@ def check_evidence(upload):
     return upload
 
 
-class CampaignForm(DsfrFormMixin, forms.ModelForm):
+class CampaignForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
     all_cpoms = forms.BooleanField(
         label=_("Suivre tous les CPOM signés de la région en vigueur l’année suivie"), required=False, initial=True
     )
@@ -124,10 +125,13 @@ class EntryForm(forms.Form):
     )
     evidence = forms.FileField(label=_("Justificatif"), required=False, help_text=EVIDENCE_HINT)
     clear_evidence = forms.BooleanField(label=_("Retirer le justificatif"), required=False)
+    # The value as the page showed it: a save over someone else's newer one is refused.
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, indicator, declaration=None, editable=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.indicator, self.declaration, self.editable = indicator, declaration, editable
+        self.fields["seen"].initial = seen_token(declaration)
         value_type = ValueType(indicator.value_type)
         field = self.fields["value"]
         field.label = _("Valeur %(unit)s") % {"unit": f"({indicator.unit})" if indicator.unit else ""}
@@ -173,7 +177,13 @@ class EntryForm(forms.Form):
             comment=self.cleaned_data["comment"].strip(),
             evidence=self.cleaned_data.get("evidence"),
             clear_evidence=self.cleaned_data.get("clear_evidence", False),
+            seen=self.cleaned_data["seen"] if self.add_prefix("seen") in self.data else None,
         )
+
+    def show_current(self, declaration):
+        """After a refused save: what was typed stays, the token becomes the current value's."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("seen")] = seen_token(declaration)
 
 
 class SendBackForm(forms.Form):

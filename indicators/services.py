@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cooperations.concurrency import UNCHECKED, lock_unchanged
 from cooperations.models import Cpom
 
 from . import permissions
@@ -85,11 +86,12 @@ def open_campaign(user, region, year, opens_on, closes_on, corrections_until, cp
 
 
 @transaction.atomic
-def update_campaign(user, campaign, opens_on, closes_on, corrections_until, cpoms) -> Campaign:
+def update_campaign(user, campaign, opens_on, closes_on, corrections_until, cpoms, edit_token=UNCHECKED) -> Campaign:
     """Move the windows or change the CPOMs followed; a CPOM that already has
-    declarations in the campaign stays."""
+    declarations in the campaign stays. A campaign saved by someone else
+    since ``edit_token`` raises StaleVersionError."""
     _require(permissions.can_manage_campaign(user, campaign))
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = lock_unchanged(campaign, edit_token)
     _check_windows(opens_on, closes_on, corrections_until)
     cpoms = list(cpoms)
     _check_cpoms(campaign.region, campaign.year, cpoms)
@@ -138,6 +140,8 @@ class Entry:
     comment: str = ""
     evidence: object = None
     clear_evidence: bool = False
+    # The declaration as the page showed it (its updated_at, "" if there was none); None: not checked.
+    seen: str | None = None
 
     @property
     def is_empty(self):
@@ -187,6 +191,15 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
             continue
         if declaration is not None and _unchanged(declaration, entry):
             continue
+        if entry.seen is not None and entry.seen != seen_token(declaration):
+            raise StaleDeclarationError(
+                _(
+                    "La valeur « %(label)s » a été enregistrée par quelqu’un d’autre depuis que vous avez ouvert "
+                    "la page : rien n’a été enregistré, rien n’a été écrasé. Vos saisies sont conservées ; "
+                    "vérifiez la valeur enregistrée puis enregistrez de nouveau."
+                )
+                % {"label": entry.indicator.label}
+            )
         problem = window_error(campaign, declaration.status if declaration else None)
         if problem:
             raise ValidationError(problem)
@@ -231,6 +244,14 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
         if not submitted:
             raise ValidationError(_("Aucune valeur à soumettre : renseignez au moins une valeur."))
     return saved, submitted
+
+
+class StaleDeclarationError(ValidationError):
+    """A value saved by someone else since the page was shown."""
+
+
+def seen_token(declaration) -> str:
+    return declaration.updated_at.isoformat() if declaration is not None else ""
 
 
 def _unchanged(declaration, entry):

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from cooperations.concurrency import STALE_MESSAGE
 from cooperations.exports import export_response, requested_export
-from cooperations.models import LegalEntity
+from cooperations.models import LegalEntity, StaleVersionError
 from cooperations.views import _crumbs
 
 from . import permissions, services
@@ -166,7 +167,11 @@ def campaign_update(request, pk):
                 data["closes_on"],
                 data["corrections_until"],
                 list(choices) if data["all_cpoms"] else data["cpoms"],
+                data["edit_token"],
             )
+        except StaleVersionError as error:
+            form.refresh_token(error.current)
+            messages.error(request, STALE_MESSAGE)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -285,7 +290,10 @@ def _declaration_rows(campaign, legal_entity):
 
 
 def _entry_forms(request, campaign, groups, can_edit):
-    """One form per indicator the establishment may still change now."""
+    """One form per indicator the establishment may still change now. On a
+    post, only the indicators the page carried are bound: a value the ARS
+    sent back while the page was open had no field on it, and must not be
+    taken as emptied."""
     forms = []
     posted = request.method == "POST"
     for rows in groups.values():
@@ -298,10 +306,12 @@ def _entry_forms(request, campaign, groups, can_edit):
             )
             row["editable"] = editable
             if editable:
+                prefix = f"i{row['indicator'].pk}"
+                bound = posted and f"{prefix}-value" in request.POST
                 row["form"] = EntryForm(
-                    request.POST if posted else None,
-                    request.FILES if posted else None,
-                    prefix=f"i{row['indicator'].pk}",
+                    request.POST if bound else None,
+                    request.FILES if bound else None,
+                    prefix=prefix,
                     indicator=row["indicator"],
                     declaration=declaration,
                 )
@@ -323,11 +333,18 @@ def declare(request, pk, finess):
         if not can_edit:
             raise PermissionDenied
         submit = "submit" in request.POST
-        if all(form.is_valid() for form in forms):
+        posted = [form for form in forms if form.is_bound]
+        if all(form.is_valid() for form in posted):
             try:
                 saved, submitted = services.save_declarations(
-                    user, campaign, entity.pk, [form.entry() for form in forms], submit=submit
+                    user, campaign, entity.pk, [form.entry() for form in posted], submit=submit
                 )
+            except services.StaleDeclarationError as error:
+                current = Declaration.objects.filter(campaign=campaign, indicator__in=[f.indicator for f in posted])
+                current = {declaration.indicator_id: declaration for declaration in current}
+                for form in posted:
+                    form.show_current(current.get(form.indicator.pk))
+                messages.error(request, " ".join(error.messages))
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
