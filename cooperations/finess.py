@@ -13,7 +13,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-FINESS_RE = re.compile(r"^(?:\d{2}|2[AB])\d{7}$")
+FINESS_RE = re.compile(r"^(?:\d{2}|2[AB])\d{7}$", re.ASCII)
 _LETTER_VALUES = {"A": 1, "B": 2}
 
 

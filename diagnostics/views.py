@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cooperations.concurrency import STALE_MESSAGE, edit_tokens
+from cooperations.exports import neutralised_dataset
 from cooperations.models import FrozenCpomError, StaleVersionError
 from cooperations.views import _crumbs
 
@@ -439,10 +440,10 @@ def diagnostic_xlsx(request, pk):
             axis.title, axis.get_theme_display(), axis.impact or "", axis.feasibility or "", axis.priority or "",
             _("oui") if axis.quick_win else _("non"), axis.pooling, str(axis.visible_commitment or ""),
         ])  # fmt: skip
-    book = tablib.Databook([answers, axes])
+    # A cell typed as « =… », « +… », « -… » or « @… » by a user stays text, never a formula.
+    book = tablib.Databook([neutralised_dataset(answers), neutralised_dataset(axes)])
     response = HttpResponse(
-        # escape: a cell typed as « =… » by a user stays text, never a formula.
-        book.export("xlsx", escape=True),
+        book.export("xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="diagnostic-{slugify(diagnostic.title)[:60]}.xlsx"'

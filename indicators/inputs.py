@@ -22,6 +22,7 @@ from .values import to_decimal
 
 MAX_REPORTED_ERRORS = 100
 CHUNK = 5000
+MAX_STAYS = 2**31  # the column is an integer
 
 # Accepted headers (lower case, without accents) for each column.
 STAY_COLUMNS = {
@@ -53,21 +54,41 @@ def _plain(text):
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or, failing that, Latin-1: the two
-    encodings of French exports."""
+    """UTF-8 (with or without BOM) or, failing that, Windows-1252 (what
+    « Latin-1 » means in French exports from Excel: ’, œ and € included),
+    or strict Latin-1 for the five bytes Windows-1252 leaves undefined."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        data = data[3:]
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _records(reader):
+    """(line number, cells); what the csv module cannot read refuses the file."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            reason = _("un champ dépasse %(n)s caractères") % {"n": csv.field_size_limit()}
+        else:
+            reason = _("ligne CSV mal formée (%(error)s)") % {"error": error}
+        raise InputError(
+            _("Ligne %(line)s illisible : %(reason)s.") % {"line": reader.line_num + 1, "reason": reason}
+        ) from error
 
 
 def _reader(text, columns):
     sample = text[:4096]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, None)
+    # newline="": a lone carriage return ends a line, as in old Mac exports.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = _records(reader)
+    header = next(records, (1, None))[1]
     if not header:
         raise InputError(_("Le fichier est vide."))
     names = [_plain(name) for name in header]
@@ -80,7 +101,7 @@ def _reader(text, columns):
                 % {"name": aliases[0], "all": ", ".join(a[0] for a in columns.values())}
             )
         positions[column] = found
-    return reader, positions
+    return records, positions
 
 
 def _cell(row, position):
@@ -90,15 +111,15 @@ def _cell(row, position):
 
 
 def _year(raw):
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise ValueError(_("année « %(raw)s » invalide") % {"raw": raw})
+    if not (raw.isascii() and raw.isdigit()) or not 2000 <= int(raw) <= 2100:
+        raise ValueError(_("année « %(raw)s » invalide") % {"raw": raw[:40]})
     return int(raw)
 
 
 def _decimal(raw, label):
     value = to_decimal(raw)
     if value is None:
-        raise ValueError(_("%(label)s « %(raw)s » n’est pas un nombre") % {"label": label, "raw": raw})
+        raise ValueError(_("%(label)s « %(raw)s » n’est pas un nombre") % {"label": label, "raw": raw[:40]})
     if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
         raise ValueError(_("%(label)s « %(raw)s » hors des valeurs admises") % {"label": label, "raw": raw})
     return value
@@ -150,7 +171,7 @@ def parse_stays(text) -> Parsed:
     departments = set(Department.objects.values_list("code", flat=True))
     parsed = Parsed([], [])
     lines = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in reader:
         if not any(cell.strip() for cell in row):
             continue
         try:
@@ -158,7 +179,7 @@ def parse_stays(text) -> Parsed:
             finess = _finess(_cell(row, at["finess"]))
             area = _cell(row, at["home_area"]).upper()
             if not 2 <= len(area) <= 5:
-                raise ValueError(_("code de résidence « %(raw)s » invalide") % {"raw": area})
+                raise ValueError(_("code de résidence « %(raw)s » invalide") % {"raw": area[:40]})
             home = home_department(area)
             if home not in departments:
                 raise ValueError(_("département de résidence « %(code)s » inconnu") % {"code": home})
@@ -166,11 +187,13 @@ def parse_stays(text) -> Parsed:
             field = FIELD_ALIASES.get(field, field)
             if field not in ActivityField.values:
                 raise ValueError(
-                    _("champ « %(raw)s » inconnu (MCO, SSR, HAD ou PSY)") % {"raw": _cell(row, at["field"])}
+                    _("champ « %(raw)s » inconnu (MCO, SSR, HAD ou PSY)") % {"raw": _cell(row, at["field"])[:40]}
                 )
             stays = _decimal(_cell(row, at["stays"]), _("nombre de séjours"))
             if stays != stays.to_integral_value():
                 raise ValueError(_("le nombre de séjours doit être entier"))
+            if stays >= MAX_STAYS:
+                raise ValueError(_("nombre de séjours « %(raw)s » hors des valeurs admises") % {"raw": stays})
         except ValueError as error:
             parsed.fail(line, error)
             continue
@@ -199,7 +222,7 @@ def _function(raw):
         if plain in (value, _plain(str(label)).replace("_", "")):
             return value
     raise ValueError(
-        _("fonction « %(raw)s » inconnue (%(known)s)") % {"raw": raw, "known": ", ".join(SupportFunction.values)}
+        _("fonction « %(raw)s » inconnue (%(known)s)") % {"raw": raw[:40], "known": ", ".join(SupportFunction.values)}
     )
 
 
@@ -207,7 +230,7 @@ def parse_costs(text, region=None) -> Parsed:
     reader, at = _reader(text, COST_COLUMNS)
     parsed = Parsed([], [])
     lines = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in reader:
         if not any(cell.strip() for cell in row):
             continue
         try:

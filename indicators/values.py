@@ -22,6 +22,7 @@ class ValueType(models.TextChoices):
 YES = {"oui", "o", "vrai", "true", "1", "yes"}
 NO = {"non", "n", "faux", "false", "0", "no"}
 MAX_NUMBER = Decimal("1e12")
+MAX_DECIMALS = 4  # the columns' decimal places
 
 
 def scale_levels(levels_text):
@@ -42,8 +43,13 @@ def _number(raw):
     value = to_decimal(raw)
     if value is None:
         raise ValidationError(_("« %(raw)s » n’est pas un nombre.") % {"raw": raw}, code="not_a_number")
-    if not value.is_finite() or abs(value) >= MAX_NUMBER:
+    # copy_abs, not abs(): abs() rounds to the context and overflows on « 1e999999999 ».
+    if not value.is_finite() or value.copy_abs() >= MAX_NUMBER:
         raise ValidationError(_("« %(raw)s » n’est pas un nombre admis.") % {"raw": raw}, code="not_a_number")
+    if value.normalize().as_tuple().exponent < -MAX_DECIMALS:
+        raise ValidationError(
+            _("« %(raw)s » : %(n)s décimales au plus.") % {"raw": raw, "n": MAX_DECIMALS}, code="too_many_decimals"
+        )
     return value
 
 
@@ -107,4 +113,5 @@ def raw_value(value_type, number, text):
         return ""
     if ValueType(value_type) in (ValueType.TEXT, ValueType.BOOLEAN, ValueType.SCALE):
         return text
-    return str(number.normalize() if number == number.to_integral_value() else number).replace(".", ",")
+    # Fixed-point: « 100 », never the « 1E+2 » that str() gives a normalised 100.
+    return format(number.normalize(), "f").replace(".", ",")

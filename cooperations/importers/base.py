@@ -10,6 +10,7 @@ mode the first rejected line refuses the whole file.
 import csv
 import io
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -93,6 +94,11 @@ class ImportReport:
         return lines
 
 
+# A carriage return not followed by a line feed ends a line too (old Mac
+# exports); inside a quoted field the csv module keeps it in the value.
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+
+
 def decode_line(raw: bytes) -> str:
     """French exports come in UTF-8 (with or without BOM) or Windows-1252 /
     Latin-1; decide line by line so that a stream needs no second pass."""
@@ -134,7 +140,9 @@ def open_lines(path: Path, progress: bool = False) -> Iterator[str]:
         with open(path, "rb") as raw:
             handle = io.BufferedReader(ProgressFile(raw, bar), buffer_size=1 << 16)
             for line in handle:
-                yield decode_line(line)
+                for part in _LONE_CR.split(decode_line(line)):
+                    if part:
+                        yield part
     finally:
         if bar is not None:
             bar.close()
@@ -150,8 +158,22 @@ def csv_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, lis
     number of the line where its record starts."""
     numbered = _NumberedLines(lines)
     reader = csv.reader((text for _n, text in numbered), delimiter=delimiter)
-    for fields in reader:
-        yield numbered.record_start, fields
+    try:
+        yield from ((numbered.record_start, fields) for fields in reader)
+    except csv.Error as error:
+        raise ImportRefusedError(unreadable_line(numbered.line_no, error)) from error
+
+
+def unreadable_line(line_no, error) -> str:
+    """A French reason for what the csv module cannot read."""
+    if "field larger than field limit" in str(error):
+        reason = _("un champ dépasse %(n)s caractères") % {"n": csv.field_size_limit()}
+    else:
+        reason = _("ligne CSV mal formée (%(error)s)") % {"error": error}
+    return _("Ligne %(line)s illisible : %(reason)s. Fichier refusé, rien n’a été enregistré.") % {
+        "line": line_no,
+        "reason": reason,
+    }
 
 
 class _NumberedLines:
@@ -283,7 +305,10 @@ def read_records(path: Path, progress: bool):
     if first is None or not first.strip():
         raise ImportRefusedError(_("Le fichier est vide."))
     delimiter = sniff_delimiter(first)
-    header = next(csv.reader([first], delimiter=delimiter))
+    try:
+        header = next(csv.reader([first], delimiter=delimiter))
+    except csv.Error as error:
+        raise ImportRefusedError(unreadable_line(1, error)) from error
     return header, ((n + 1, fields) for n, fields in csv_records(lines, delimiter))
 
 

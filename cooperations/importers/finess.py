@@ -34,6 +34,15 @@ def department_code(raw: str) -> str:
     return raw
 
 
+def check_code(raw: str, label) -> str:
+    """A FINESS nomenclature code: 1 to 4 ASCII digits (or empty)."""
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
+        raise RowError(
+            _("%(label)s « %(code)s » invalide (code de 1 à 4 chiffres attendu)") % {"label": label, "code": raw[:40]}
+        )
+    return raw
+
+
 def checked_finess(raw: str, label: str) -> str:
     number = normalize_finess(raw)
     error = finess_error(number)
@@ -235,9 +244,8 @@ class SaeIdentificationLayout(SiteRegisterLayout):
         if not name:
             raise RowError(_("raison sociale absente"))
         department = self.check_department(department_code(self.value(fields, "dep")))
-        category = self.value(fields, "cat")
-        if category and not category.isdigit():
-            raise RowError(_("catégorie « %(code)s » invalide (code numérique attendu)") % {"code": category})
+        category = check_code(self.value(fields, "cat"), _("catégorie"))
+        status = check_code(self.value(fields, "stj"), _("statut juridique"))
         siret = self.value(fields, "sir")
         address = " ".join(
             part
@@ -250,7 +258,7 @@ class SaeIdentificationLayout(SiteRegisterLayout):
             "name": name[:255],
             "department": department,
             "category": category,
-            "legal_status": self.value(fields, "stj"),
+            "legal_status": status,
             "sector": SECTOR_BY_SAE_CODE.get(self.value(fields, "stjr"), ""),
             "commune_code": self.value(fields, "COMINSEE")[:5],
             "commune_name": (self.value(fields, "NOMCOM") or self.value(fields, "LIBCOM"))[:100],
@@ -312,7 +320,7 @@ class FinessExtractLayout(SiteRegisterLayout):
             p for p in (self.value(fields, "numvoie"), self.value(fields, "typvoie"), self.value(fields, "voie")) if p
         )
         siret = self.value(fields, "siret")
-        category = self.value(fields, "categetab")
+        category = check_code(self.value(fields, "categetab"), _("catégorie"))
         if category and category not in self.categories and self.value(fields, "libcategetab"):
             Category.objects.get_or_create(code=category, defaults={"label": self.value(fields, "libcategetab")[:200]})
             self.categories.add(category)
@@ -341,8 +349,8 @@ def parse_decimal(raw: str, low, high, label) -> Decimal:
     try:
         value = Decimal(raw.replace(",", ".").strip())
     except InvalidOperation as error:
-        raise RowError(_("%(label)s « %(raw)s » n’est pas un nombre") % {"label": label, "raw": raw}) from error
-    if not (low <= value <= high):
+        raise RowError(_("%(label)s « %(raw)s » n’est pas un nombre") % {"label": label, "raw": raw[:40]}) from error
+    if not value.is_finite() or not (low <= value <= high):
         raise RowError(_("%(label)s %(value)s hors des bornes") % {"label": label, "value": value})
     return value.quantize(Decimal("0.000001"))
 
@@ -413,7 +421,7 @@ class SaeMcoLayout(SiteUpdateLayout):
     def parse(self, fields):
         site = checked_finess(self.value(fields, "FI"), _("FINESS ET"))
         raw = self.value(fields, "LIT_MCO")
-        if raw and not raw.isdigit():
+        if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
             raise RowError(_("nombre de lits MCO « %(raw)s » invalide") % {"raw": raw})
         return {"site": site, "mco_beds": int(raw) if raw else None}
 

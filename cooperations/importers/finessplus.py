@@ -19,6 +19,7 @@ import datetime
 import functools
 import gzip
 import os
+import zlib
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
@@ -45,6 +46,8 @@ from .base import ImportRefusedError, ImportReport, RowError
 from .ght import ght_code
 
 BATCH = 500
+BOM = b"\xef\xbb\xbf"
+ID_MAX_LENGTH = 20  # the FINESS+ identifiers' columns
 CLOSED_STATES = {"I", "F"}  # inactif, fermé (TRE-R386 macro-état)
 GCC_KINDS = {"001": StructureKind.GHT, "002": StructureKind.GHT}  # TRE-R371: GHT généraliste, psychiatrie
 GCO_KINDS = {  # TRE-R372
@@ -129,6 +132,17 @@ def items(obj, name, path):
     return value
 
 
+def identifier(obj, name, path, required=False, room=ID_MAX_LENGTH):
+    """A FINESS+ identifier (pmSmsseId, egeId, engagementId…): short text."""
+    value = text(obj, name, path, required=required)
+    if len(value) > room:
+        raise ElementError(
+            f"{path}.{key_in(obj, name)}",
+            _("identifiant de %(n)s caractères : %(max)s au plus") % {"n": len(value), "max": room},
+        )
+    return value
+
+
 def date(obj, name, path):
     raw = text(obj, name, path)
     if not raw:
@@ -178,9 +192,13 @@ class FinessPlusImporter:
             raise ImportRefusedError(_("Fichier introuvable : %(path)s") % {"path": path})
         total = os.path.getsize(path) or 1
         with open(path, "rb") as raw:
-            stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+            gzipped = raw.read(2) == b"\x1f\x8b"
             raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
             try:
+                # A UTF-8 byte order mark (Windows tools write one) is no JSON.
+                if stream.peek(3)[:3] == BOM:
+                    stream.read(3)
                 with transaction.atomic():
                     self._read(stream, raw, total)
                     self._apply_groups()
@@ -192,7 +210,14 @@ class FinessPlusImporter:
                             )
                             % {"path": path_, "reason": reason}
                         )
-            except (ijson.JSONError, ijson.IncompleteJSONError, EOFError, OSError, UnicodeDecodeError) as error:
+            except (
+                ijson.JSONError,
+                ijson.IncompleteJSONError,
+                EOFError,
+                OSError,
+                UnicodeDecodeError,
+                zlib.error,
+            ) as error:
                 raise ImportRefusedError(
                     _(
                         "Le fichier n’est pas un JSON FINESS+ lisible (tronqué ou mal formé) vers l’octet %(pos)s : "
@@ -302,7 +327,7 @@ class FinessPlusImporter:
                 _("statut juridique « %(code)s » inconnu de la table TRE-R400 du projet") % {"code": status},
             )
         siren = text(info, "siren", info_path)
-        if siren and not (siren.isdigit() and len(siren) == 9):
+        if siren and not (siren.isascii() and siren.isdigit() and len(siren) == 9):
             raise ElementError(f"{info_path}.siren", _("SIREN « %(v)s » invalide (9 chiffres attendus)") % {"v": siren})
         department, _commune, _address = self._department(element, number, path)
         entity = {
@@ -314,7 +339,7 @@ class FinessPlusImporter:
             "department_id": department,
             "region_id": self.departments[department],
             "closed_on": self._closed_on(element, info, path),
-            "finessplus_id": text(info, "pmSmsseId", info_path),
+            "finessplus_id": identifier(info, "pmSmsseId", info_path),
         }
         raw_sites = items(element, "ege", path)
         sites = [self._parse_site(site, f"{path}.ege[{i}]") for i, site in enumerate(raw_sites)]
@@ -359,11 +384,11 @@ class FinessPlusImporter:
             "commune_name": (text(address, "ligneAcheminement", path) if address else "")[:100],
             "address": street[:255],
             "postcode": (text(address, "codePostal", path) if address else "")[:5],
-            "siret": siret if len(siret) == 14 and siret.isdigit() else "",
+            "siret": siret if len(siret) == 14 and siret.isascii() and siret.isdigit() else "",
             "latitude": latitude,
             "longitude": longitude,
             "closed_on": self._closed_on(element, info, path),
-            "finessplus_id": text(info, "egeId", info_path),
+            "finessplus_id": identifier(info, "egeId", info_path),
         }
 
     def _coordinate(self, obj, name, path, bound):
@@ -374,7 +399,7 @@ class FinessPlusImporter:
             value = Decimal(raw.replace(",", "."))
         except InvalidOperation as error:
             raise ElementError(f"{path}.{name}", _("coordonnée « %(v)s » invalide") % {"v": raw}) from error
-        if abs(value) > bound:
+        if not value.is_finite() or abs(value) > bound:
             raise ElementError(f"{path}.{name}", _("coordonnée %(v)s hors bornes") % {"v": raw})
         return value.quantize(Decimal("0.000001"))
 
@@ -385,7 +410,7 @@ class FinessPlusImporter:
             authorities = items(raw, "autoriteRegulationEngagement", item_path)
             result.append(
                 {
-                    "register_id": text(raw, "engagementId", item_path, required=True),
+                    "register_id": identifier(raw, "engagementId", item_path, required=True),
                     "site": site_finess,
                     "kind": text(raw, "typeEngagement", item_path, required=True)[:10],
                     "subtype": text(raw, "sousTypeEngagement", item_path)[:10],
@@ -438,7 +463,7 @@ class FinessPlusImporter:
                 ght = ght_code(external) if external else ""
             except RowError as error:
                 raise ElementError(f"{path}.gccIdentifiantExterne", str(error)) from error
-            ident = text(element, "gccId", path, required=True)
+            ident = identifier(element, "gccId", path, required=True, room=ID_MAX_LENGTH - len("gcc:"))
             name = text(element, "nomGcc", path, required=True)
         else:
             group_type = text(element, "typeGco", path, required=True)
@@ -448,7 +473,8 @@ class FinessPlusImporter:
                     f"{path}.typeGco",
                     _("type de groupement organique « %(c)s » inconnu de la table TRE-R372") % {"c": group_type},
                 )
-            ght, ident, name = "", text(element, "pmSmsseId", path, required=True), ""
+            ght = name = ""
+            ident = identifier(element, "pmSmsseId", path, required=True, room=ID_MAX_LENGTH - len("gco:"))
         members = []
         for key, id_key in (
             ("pmejDu" + collection.capitalize(), "pmSmsseId"),
