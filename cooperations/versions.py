@@ -278,11 +278,13 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
             "l": indicator_labels.get(record.indicator_id, ""),
         }
 
-    entries = []
+    # Each record with the one before it of the same object, newest first; the
+    # changes are worked out only for the entries returned (the CPOM page shows ten).
+    steps = []
     for kind, rows in records.items():
         if not rows:
             continue
-        fields = _tracked_fields(type(rows[0]))
+        fields = [(field, capitalized(field.verbose_name)) for field in _tracked_fields(type(rows[0]))]
         by_object = defaultdict(list)
         for record in rows:
             by_object[record.id].append(record)
@@ -290,31 +292,35 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
             object_records.sort(key=lambda r: (r.history_date, r.history_id))
             previous = None
             for record in object_records:
-                changes = []
-                if record.history_type == "~" and previous is not None:
-                    for field in fields:
-                        before, after = _display(previous, field, names), _display(record, field, names)
-                        if before != after:
-                            changes.append((capitalized(field.verbose_name), before, after))
-                    if not changes:
-                        previous = record
-                        continue
-                elif record.history_type == "+":
-                    for field in fields:
-                        after = _display(record, field, names)
-                        if after and field.name not in ("cpom", "commitment", "indicator"):
-                            changes.append((capitalized(field.verbose_name), "", after))
-                entries.append(
-                    {
-                        "when": record.history_date,
-                        "order": record.history_id,
-                        "who": record.history_user,
-                        "action": ACTIONS[record.history_type],
-                        "type": record.history_type,
-                        "what": label(kind, record),
-                        "changes": changes,
-                    }
-                )
+                steps.append((record, previous, kind, fields))
                 previous = record
-    entries.sort(key=lambda e: (e["when"], e["order"]), reverse=True)
-    return entries[:limit] if limit else entries
+    steps.sort(key=lambda step: (step[0].history_date, step[0].history_id), reverse=True)
+    entries = []
+    for record, previous, kind, fields in steps:
+        changes = []
+        if record.history_type == "~" and previous is not None:
+            for field, name in fields:
+                before, after = _display(previous, field, names), _display(record, field, names)
+                if before != after:
+                    changes.append((name, before, after))
+            if not changes:
+                continue
+        elif record.history_type == "+":
+            for field, name in fields:
+                after = _display(record, field, names)
+                if after and field.name not in ("cpom", "commitment", "indicator"):
+                    changes.append((name, "", after))
+        entries.append(
+            {
+                "when": record.history_date,
+                "order": record.history_id,
+                "who": record.history_user,
+                "action": ACTIONS[record.history_type],
+                "type": record.history_type,
+                "what": label(kind, record),
+                "changes": changes,
+            }
+        )
+        if limit and len(entries) == limit:
+            break
+    return entries

@@ -207,10 +207,10 @@ def followed_values(indicator_ids):
     from .models import ComputedValue, Declaration, DeclarationStatus
 
     values = {}
-    declared = Declaration.objects.filter(indicator__in=indicator_ids, status=DeclarationStatus.VALIDATED)
+    declared = Declaration.objects.filter(indicator__in=indicator_ids, status=DeclarationStatus.VALIDATED).order_by()
     for indicator_id, year, number, text in declared.values_list("indicator_id", "year", "value", "text"):
         values.setdefault(indicator_id, {})[year] = (number, text)
-    computed = ComputedValue.objects.filter(indicator__in=indicator_ids, value__isnull=False)
+    computed = ComputedValue.objects.filter(indicator__in=indicator_ids, value__isnull=False).order_by()
     for indicator_id, year, number in computed.values_list("indicator_id", "year", "value"):
         values.setdefault(indicator_id, {})[year] = (number, "")
     return values

@@ -397,7 +397,7 @@ def declare(request, pk, finess):
 
 
 def _queue_queryset(campaign, user):
-    target = TargetValue.objects.filter(indicator=OuterRef("indicator"), year=OuterRef("year"))
+    target = TargetValue.objects.filter(indicator=OuterRef("indicator"), year=OuterRef("year")).order_by()
     return (
         Declaration.objects.visible_to(user)
         .filter(campaign=campaign)
