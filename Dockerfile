@@ -8,7 +8,10 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
-RUN DEBUG=1 python manage.py collectstatic --noinput
+# With DEBUG off, as in production: the manifest of hashed names that
+# CompressedManifestStaticFilesStorage needs is written (DEBUG=1 wrote none, and
+# every page of the container failed). The key only lets the settings load.
+RUN DEBUG=0 SECRET_KEY=build-time-only-not-used-to-sign-anything-0123456789 python manage.py collectstatic --noinput
 RUN useradd --system --home /app cpom && chown -R cpom /app
 USER cpom
 EXPOSE 8000

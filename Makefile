@@ -41,8 +41,12 @@ SITES ?= 100000
 CPOMS ?= 500
 ESTABLISHMENTS ?= 1000
 STAYS ?= 1000000
+## bench_pages: the main pages over a national data set generated on the real register (generate_scale_data)
+## at SCALE and 10×SCALE: SQL queries (fails if they grow), then req/s, p95 and ratio to a bare view under gunicorn.
+SCALE ?= 0.1
+DURATION ?= 5
 bench: setup
-	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS) && $(PY) manage.py bench_annex && $(PY) manage.py bench_follow_up --establishments $(ESTABLISHMENTS) && $(PY) manage.py bench_indicators --rows $(STAYS)'
+	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS) && $(PY) manage.py bench_annex && $(PY) manage.py bench_follow_up --establishments $(ESTABLISHMENTS) && $(PY) manage.py bench_indicators --rows $(STAYS) && $(PY) manage.py bench_pages --factor $(SCALE) --duration $(DURATION)'
 
 ## Security checks: bandit on the code (findings fixed or justified by a "# nosec" with its reason), pip-audit on the dependencies.
 security: setup

@@ -445,6 +445,8 @@ class Declaration(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["indicator", "year"], name="one_declaration_per_indicator_and_year")
         ]
+        # The dashboard's and the validation queue's counts per status of a campaign (bench_pages).
+        indexes = [models.Index(fields=["campaign", "status"], name="declaration_campaign_status")]
 
     def __str__(self):
         return f"{self.indicator} — {self.year}"
