@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db.models import CharField, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import registered_models
 
 AUDITED_APPS = ("accounts", "cooperations", "indicators", "diagnostics")
 # Fields a search on the object's name looks in, where the model has them.
-SEARCHED_FIELDS = ("name", "title", "label", "finess", "username", "text", "reason", "original_name")
+SEARCHED_FIELDS = ("name", "title", "label", "reference", "finess", "username", "text", "reason", "original_name")
 ACTIONS = {"+": _("Création"), "~": _("Modification"), "-": _("Suppression")}
 PAGE_SIZE = 50
 
@@ -191,6 +193,10 @@ def _display(f, value, labels):
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(value, bool):
         return str(_("oui") if value else _("non"))
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "d/m/Y H:i")
+    if isinstance(value, datetime.date):
+        return date_format(value, "d/m/Y")
     text = str(value)
     return text if len(text) <= 300 else text[:299] + "…"
 
