@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo setup reference test lint bench worker clean security faults
+.PHONY: demo setup reference test lint bench worker clean security faults loadtest
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,9 +44,9 @@ STAYS ?= 1000000
 ## bench_pages: the main pages over a national data set generated on the real register (generate_scale_data)
 ## at SCALE and 10×SCALE: SQL queries (fails if they grow), then req/s, p95 and ratio to a bare view under gunicorn.
 SCALE ?= 0.1
-DURATION ?= 5
+BENCH_DURATION ?= 5
 bench: setup
-	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS) && $(PY) manage.py bench_annex && $(PY) manage.py bench_follow_up --establishments $(ESTABLISHMENTS) && $(PY) manage.py bench_indicators --rows $(STAYS) && $(PY) manage.py bench_pages --factor $(SCALE) --duration $(DURATION)'
+	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/cpom-bench.sqlite3} sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_import --rows $(ROWS) && $(PY) manage.py bench_finessplus --sites $(SITES) && $(PY) manage.py bench_cpom --cpoms $(CPOMS) && $(PY) manage.py bench_annex && $(PY) manage.py bench_follow_up --establishments $(ESTABLISHMENTS) && $(PY) manage.py bench_indicators --rows $(STAYS) && $(PY) manage.py bench_pages --factor $(SCALE) --duration $(BENCH_DURATION)'
 
 ## Security checks: bandit on the code (findings fixed or justified by a "# nosec" with its reason), pip-audit on the dependencies.
 security: setup
@@ -57,6 +57,13 @@ security: setup
 ## throwaway instance (never the services on 5432/6379), PASS/FAIL per check. Needs root (initdb as postgres).
 faults: setup
 	scripts/faults/run_all.sh
+
+## Load test: USERS users for DURATION s against gunicorn (HTTPS, production settings) + PostgreSQL
+## (LOADTEST_DB, default cpom_load, dropped and recreated), then every acknowledged write checked against the database.
+USERS ?= 50
+DURATION ?= 60
+loadtest: setup
+	USERS=$(USERS) DURATION=$(DURATION) loadtest/run.sh
 
 lint: setup
 	$(VENV)/bin/ruff check --fix .
