@@ -9,7 +9,6 @@ import datetime
 import socket
 import time
 from contextlib import contextmanager
-from html.parser import HTMLParser
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -24,6 +23,7 @@ from cpom.errors import server_error
 from diagnostics.models import Axis, InventoryItem, StructureView
 from indicators import services as follow_up
 from indicators.models import Campaign, ComputationRun, Declaration, DeclarationStatus
+from tests.html_forms import FormReader
 
 # --- Redis stopped ----------------------------------------------------------------------------------
 
@@ -169,58 +169,9 @@ def test_a_database_outage_answers_503_in_french_and_other_errors_500():
 # --- Two people editing the same object ----------------------------------------------------------
 
 
-class _FormReader(HTMLParser):
-    """The fields of every POST form of a page, as a browser would send them unchanged."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms, self._select, self._textarea = [], None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append([])
-        if not self.forms:
-            return
-        fields, name = self.forms[-1], attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in ("submit", "button", "file", "reset", "image"):
-                return
-            if kind in ("checkbox", "radio") and "checked" not in attrs:
-                return
-            fields.append([name, attrs.get("value", "on" if kind in ("checkbox", "radio") else "")])
-        elif tag == "textarea" and name:
-            self._textarea = [name, ""]
-            fields.append(self._textarea)
-        elif tag == "select" and name:
-            self._select = {"name": name, "first": None, "chosen": False}
-        elif tag == "option" and self._select is not None:
-            value = attrs.get("value", "")
-            if self._select["first"] is None:
-                self._select["first"] = value
-            if "selected" in attrs:
-                fields.append([self._select["name"], value])
-                self._select["chosen"] = True
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            if self._textarea is not None and self._textarea[1].startswith("\n"):
-                self._textarea[1] = self._textarea[1][1:]  # a browser drops the newline after <textarea>
-            self._textarea = None
-        elif tag == "select" and self._select is not None:
-            if not self._select["chosen"] and self._select["first"] is not None and self.forms:
-                self.forms[-1].append([self._select["name"], self._select["first"]])
-            self._select = None
-
-
 def _opened_form(client, url, field):
     """The form holding ``field`` as the edit page shows it."""
-    reader = _FormReader()
+    reader = FormReader()
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     reader.feed(response.content.decode())
@@ -332,7 +283,7 @@ def test_two_people_editing_the_same_object_no_silent_overwrite(world, name):
     page = refused.content.decode()
     assert "depuis que vous" in page and "écrasé" in page, name
     # What he typed is still on the page, now with the current token: saving it again is his deliberate choice.
-    reader = _FormReader()
+    reader = FormReader()
     reader.feed(page)
     again = next(f for f in reader.forms if any(n == field for n, _v in f))
     assert dict(again)[field] == theirs, name
