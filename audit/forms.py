@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperations.forms import DateInput, DsfrFormMixin
 
-from .trail import ACTIONS, Search, audited_models
+from .trail import ACTIONS, Cursor, Search, audited_models
 
 
 class AuditSearchForm(DsfrFormMixin, forms.Form):
@@ -18,7 +18,7 @@ class AuditSearchForm(DsfrFormMixin, forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Toutes"))] + list(ACTIONS.items()))
     date_from = forms.DateField(label=_("Du"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Au"), required=False, widget=DateInput())
-    before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,5 +41,5 @@ class AuditSearchForm(DsfrFormMixin, forms.Form):
             action=data["action"],
             date_from=data["date_from"],
             date_to=data["date_to"],
-            before=data["before"],
+            before=Cursor.parse(data["before"]) if data["before"] else None,
         )

@@ -63,10 +63,42 @@ class Search:
     action: str = ""
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
-    before: datetime.datetime | None = None
+    before: "Cursor | None" = None
 
 
-def _filtered(history_model, model, search: Search):
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends, in the trail's order (date, model, history id, all
+    descending): the next page starts strictly after it, even among entries
+    of the same instant (a bulk generation writes thousands of them)."""
+
+    date: datetime.datetime
+    audited: str
+    hid: int
+
+    def __str__(self):
+        return f"{self.date.isoformat()}|{self.audited}|{self.hid}"
+
+    @classmethod
+    def parse(cls, text):
+        """The cursor of a page link, or None if it was tampered with."""
+        try:
+            date, audited, hid = text.split("|")
+            return cls(datetime.datetime.fromisoformat(date), audited, int(hid))
+        except (ValueError, TypeError):
+            return None
+
+    def after(self, label):
+        """The condition, for the history table of ``label``, of coming after this cursor."""
+        older = Q(history_date__lt=self.date)
+        if label < self.audited:
+            return older | Q(history_date=self.date)
+        if label == self.audited:
+            return older | Q(history_date=self.date, history_id__lt=self.hid)
+        return older
+
+
+def _filtered(history_model, model, label, search: Search):
     qs = history_model.objects.all()
     if search.user:
         qs = qs.filter(
@@ -81,51 +113,61 @@ def _filtered(history_model, model, search: Search):
     if search.date_to:
         qs = qs.filter(history_date__date__lte=search.date_to)
     if search.before:
-        qs = qs.filter(history_date__lt=search.before)
+        qs = qs.filter(search.before.after(label))
     if search.q:
         names = {f.name for f in model._meta.concrete_fields}
         condition = Q(history_change_reason__icontains=search.q)
         for name in SEARCHED_FIELDS:
             if name in names:
                 condition |= Q(**{f"{name}__icontains": search.q})
-        if search.q.isdigit() and model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField"):
+        if (
+            search.q.isascii()
+            and search.q.isdigit()
+            and model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField")
+        ):
             condition |= Q(**{model._meta.pk.attname: int(search.q)})
         qs = qs.filter(condition)
     return qs
 
 
-def page(search: Search, size: int = PAGE_SIZE):
-    """The entries of one page, newest first, and whether more follow."""
+def page(search: Search, size: int | None = None):
+    """The entries of one page, newest first, and the cursor of the next page (None if none follows)."""
+    size = size or PAGE_SIZE
     models = audited_models()
     if search.model:
         models = {search.model: models[search.model]} if search.model in models else {}
     if not models:
         return [], False
     selects = [
-        _filtered(model.history.model, model, search)
+        _filtered(model.history.model, model, label, search)
         .annotate(audited=Value(label, output_field=CharField()), hid=F("history_id"))
         .values("audited", "hid", "history_date")
         .order_by()
         for label, model in models.items()
     ]
     union = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
-    picked = list(union.order_by("-history_date")[: size + 1])
+    picked = list(union.order_by("-history_date", "-audited", "-hid")[: size + 1])
     more = len(picked) > size
     picked = picked[:size]
+    following = Cursor(picked[-1]["history_date"], picked[-1]["audited"], picked[-1]["hid"]) if more else None
     by_model = {}
     for row in picked:
         by_model.setdefault(row["audited"], []).append(row["hid"])
     records = {}
     for label, ids in by_model.items():
         records.update(_records(models[label], ids))
-    return [records[(row["audited"], row["hid"])] for row in picked], more
+    return [records[(row["audited"], row["hid"])] for row in picked], following
 
 
 def _records(model, history_ids):
     history_model = model.history.model
     pk_name = model._meta.pk.attname
     previous = (
-        history_model.objects.filter(**{pk_name: OuterRef(pk_name)}, history_date__lt=OuterRef("history_date"))
+        history_model.objects.filter(**{pk_name: OuterRef(pk_name)})
+        .filter(
+            Q(history_date__lt=OuterRef("history_date"))
+            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
+        )
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )

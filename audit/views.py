@@ -16,11 +16,11 @@ def audit_log(request):
     """Admins search who changed what, when, before → after."""
     require(can_read_audit_trail(request.user))
     form = AuditSearchForm(request.GET)  # every field is optional: no criterion lists everything
-    entries, more = page(form.search()) if form.is_valid() else ([], False)
+    entries, following = page(form.search()) if form.is_valid() else ([], None)
     older = None
-    if more:
+    if following:
         query = request.GET.copy()
-        query["before"] = entries[-1].date.isoformat()
+        query["before"] = str(following)
         older = query.urlencode()
     return render(
         request,

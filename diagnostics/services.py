@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from cooperations.concurrency import UNCHECKED, check_unchanged, lock_unchanged
+from cooperations.concurrency import UNCHECKED, check_unchanged, edit_tokens, lock_unchanged
 from cooperations.models import (
     ActionKind,
     Commitment,
@@ -17,6 +17,7 @@ from cooperations.models import (
     FrozenCpomError,
     MemberRole,
     Membership,
+    StaleVersionError,
     StructureKind,
     Theme,
 )
@@ -98,19 +99,39 @@ def inventory(diagnostic, user=None):
 
 
 @transaction.atomic
-def qualify(user, diagnostic, structure, nature="", purpose="", theme="", comment="", edit_token=UNCHECKED):
-    """Qualify a cooperation in the inventory. With ``edit_token``, a qualification
-    saved by someone else since raises StaleVersionError."""
+def qualify(user, diagnostic, structure, nature="", purpose="", theme="", comment="") -> InventoryItem:
+    """Qualify a cooperation in the inventory (qualify_many compares the page's tokens first)."""
     _require(permissions.can_edit_diagnostic(user, diagnostic))
-    if edit_token is not UNCHECKED:  # add_missing_cooperation qualifies a new item: nothing to compare with
-        current = InventoryItem.objects.select_for_update().filter(diagnostic=diagnostic, structure=structure)
-        check_unchanged(current.first(), edit_token)
     item, _created = InventoryItem.objects.update_or_create(
         diagnostic=diagnostic,
         structure=structure,
         defaults={"nature": nature, "purpose": purpose, "theme": theme, "comment": comment},
     )
     return item
+
+
+@transaction.atomic
+def qualify_many(user, diagnostic, changes):
+    """Qualify several rows of the inventory at once, all or nothing.
+    ``changes``: [(structure, {nature, purpose, theme, comment, edit_token})].
+    Rows saved by someone else since their token raise StaleVersionError,
+    whose ``current`` lists those structures."""
+    _require(permissions.can_edit_diagnostic(user, diagnostic))
+    items = {
+        item.structure_id: item for item in InventoryItem.objects.select_for_update().filter(diagnostic=diagnostic)
+    }
+    tokens = edit_tokens(InventoryItem, diagnostic=diagnostic)
+    stale = [
+        structure
+        for structure, data in changes
+        if data["edit_token"] is not UNCHECKED
+        and (tokens.get(items[structure.pk].pk) if structure.pk in items else None) != data["edit_token"]
+    ]
+    if stale:
+        raise StaleVersionError(stale)
+    for structure, data in changes:
+        fields = {name: value for name, value in data.items() if name != "edit_token"}
+        qualify(user, diagnostic, structure, **fields)
 
 
 @transaction.atomic

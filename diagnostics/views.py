@@ -5,7 +5,6 @@ matrix), their edit pages, the conversion of an axis, the exports."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -225,11 +224,13 @@ def inventory_view(request, pk):
     rows = services.inventory(diagnostic, request.user)
     posted = request.method == "POST"
     tokens = edit_tokens(InventoryItem, diagnostic=diagnostic)
+    on_page = {key.split("-", 1)[0] for key in request.POST} if posted else set()
     forms = [
         (
             structure,
             InventoryItemForm(
-                request.POST if posted else None,
+                # Only the rows the page carried: one added meanwhile is not taken as emptied.
+                request.POST if posted and f"s{structure.pk}" in on_page else None,
                 instance=item,
                 prefix=f"s{structure.pk}",
                 token=tokens.get(item.pk) if item else None,
@@ -237,15 +238,17 @@ def inventory_view(request, pk):
         )
         for structure, item in rows
     ]
-    if posted and all(form.is_valid() for _structure, form in forms):
+    bound = [(structure, form) for structure, form in forms if form.is_bound]
+    if posted and all(form.is_valid() for _structure, form in bound):
+        changed = [(structure, form) for structure, form in bound if form.has_changed()]
         try:
-            with transaction.atomic():
-                for structure, form in forms:
-                    services.qualify(request.user, diagnostic, structure, **form.cleaned_data)
-        except StaleVersionError:
+            services.qualify_many(request.user, diagnostic, [(s, form.cleaned_data) for s, form in changed])
+        except StaleVersionError as error:
             tokens = edit_tokens(InventoryItem, diagnostic=diagnostic)
-            for (_structure, item), (_same, form) in zip(rows, forms, strict=True):
-                form.set_token(tokens.get(item.pk) if item else None)
+            items = {item.structure_id: item.pk for item in diagnostic.inventory.all()}
+            for structure, form in changed:
+                if structure in error.current:
+                    form.set_token(tokens.get(items.get(structure.pk)))
             messages.error(request, STALE_MESSAGE)
         else:
             messages.success(request, _("Inventaire enregistré."))

@@ -170,7 +170,7 @@ def window_error(campaign, status=None, day=None):
 @transaction.atomic
 def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
     """Save the establishment's values as drafts and, with ``submit``, submit
-    every draft that has a value. All or nothing. Returns (saved, submitted)."""
+    every draft of ``entries`` that has a value. All or nothing. Returns (saved, submitted)."""
     _require(permissions.can_declare(user, legal_entity_id))
     due = set(
         campaign.due_indicators().filter(commitment__cpom__legal_entity_id=legal_entity_id).values_list("pk", flat=True)
@@ -179,6 +179,7 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
         declaration.indicator_id: declaration
         for declaration in Declaration.objects.select_for_update().filter(indicator_id__in=due, year=campaign.year)
     }
+    _refuse_stale(entries, existing)
     saved = 0
     for entry in entries:
         if entry.indicator.pk not in due:
@@ -191,15 +192,6 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
             continue
         if declaration is not None and _unchanged(declaration, entry):
             continue
-        if entry.seen is not None and entry.seen != seen_token(declaration):
-            raise StaleDeclarationError(
-                _(
-                    "La valeur « %(label)s » a été enregistrée par quelqu’un d’autre depuis que vous avez ouvert "
-                    "la page : rien n’a été enregistré, rien n’a été écrasé. Vos saisies sont conservées ; "
-                    "vérifiez la valeur enregistrée puis enregistrez de nouveau."
-                )
-                % {"label": entry.indicator.label}
-            )
         problem = window_error(campaign, declaration.status if declaration else None)
         if problem:
             raise ValidationError(problem)
@@ -235,7 +227,9 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
         saved += 1
     submitted = 0
     if submit:
-        for declaration in existing.values():
+        # Only what the page showed: a value the ARS sent back meanwhile waits for its correction.
+        shown = {entry.indicator.pk for entry in entries}
+        for declaration in (d for d in existing.values() if d.indicator_id in shown):
             # A draft left over after the closing date stays as it is: only what may still move is submitted.
             if declaration.status in DIRECTOR_EDITABLE and declaration.has_value:
                 if window_error(campaign, declaration.status) is None:
@@ -247,7 +241,34 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
 
 
 class StaleDeclarationError(ValidationError):
-    """A value saved by someone else since the page was shown."""
+    """Values saved by someone else since the page was shown (``indicators``: their ids)."""
+
+    def __init__(self, message, indicators):
+        super().__init__(message)
+        self.indicators = indicators
+
+
+def _refuse_stale(entries, existing):
+    """Every entry that would change a value saved by someone else since the page showed it."""
+    stale = []
+    for entry in entries:
+        declaration = existing.get(entry.indicator.pk)
+        if entry.seen is None or (declaration is None and entry.is_empty):
+            continue
+        if declaration is not None and _unchanged(declaration, entry):
+            continue
+        if entry.seen != seen_token(declaration):
+            stale.append(entry.indicator)
+    if stale:
+        raise StaleDeclarationError(
+            _(
+                "Enregistré par quelqu’un d’autre depuis que vous avez ouvert la page : %(labels)s. "
+                "Rien n’a été enregistré, rien n’a été écrasé. Vos saisies sont conservées ; vérifiez les "
+                "valeurs enregistrées puis enregistrez de nouveau."
+            )
+            % {"labels": ", ".join(f"« {indicator.label} »" for indicator in stale)},
+            [indicator.pk for indicator in stale],
+        )
 
 
 def seen_token(declaration) -> str:

@@ -340,10 +340,11 @@ def declare(request, pk, finess):
                     user, campaign, entity.pk, [form.entry() for form in posted], submit=submit
                 )
             except services.StaleDeclarationError as error:
-                current = Declaration.objects.filter(campaign=campaign, indicator__in=[f.indicator for f in posted])
+                current = Declaration.objects.filter(campaign=campaign, indicator__in=error.indicators)
                 current = {declaration.indicator_id: declaration for declaration in current}
                 for form in posted:
-                    form.show_current(current.get(form.indicator.pk))
+                    if form.indicator.pk in error.indicators:
+                        form.show_current(current.get(form.indicator.pk))
                 messages.error(request, " ".join(error.messages))
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))

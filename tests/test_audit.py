@@ -6,13 +6,16 @@ import datetime
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import update_change_reason
 
 from accounts.models import Role
+from audit import trail
 from audit.trail import Search, audited_models, page
+from cooperations.models import CooperationStructure
 from tests.factories import CommitmentFactory, LegalEntityFactory, StructureFactory, UserFactory, cpom_for
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +101,7 @@ def test_creation_and_deletion_are_in_the_trail(world, admin_client):
     structure = StructureFactory(name="Convention de biologie")
     pk = structure.pk
     structure.delete()
-    entries, _ = page(Search(model="cooperations.cooperationstructure", q=str(pk)))
+    entries, _following = page(Search(model="cooperations.cooperationstructure", q=str(pk)))
     assert [e.action for e in entries] == ["-", "+"]
     assert any(c.field.lower() == "nom" and c.after == "Convention de biologie" for c in entries[1].changes)
     assert any(c.before == "Convention de biologie" and c.after == "—" for c in entries[0].changes)
@@ -143,12 +146,36 @@ def test_pages_follow_each_other_without_gap_or_repeat(world):
     search = Search(model="cooperations.cooperationstructure", q=str(structure.pk))
     seen = []
     while True:
-        entries, more = page(search, size=3)
+        entries, following = page(search, size=3)
         seen += [e.label for e in entries]
-        if not more:
+        if not following:
             break
-        search.before = entries[-1].date
+        search.before = following
     assert seen == [f"Nom {n}" for n in reversed(range(7))] + ["Yvelines test"]
+
+
+def test_entries_of_the_same_instant_are_neither_skipped_nor_repeated(world, admin_client, monkeypatch):
+    """A bulk generation writes many records with one timestamp: pages follow them all."""
+    monkeypatch.setattr(trail, "PAGE_SIZE", 3)
+    moment = timezone.now()
+    structures = [StructureFactory(name=f"Convention {n}") for n in range(7)]
+    history = CooperationStructure.history.model.objects.filter(id__in=[s.pk for s in structures])
+    history.update(history_date=moment)
+    Membership = apps.get_model("cooperations", "Membership")
+    members = [
+        Membership.objects.create(structure=structures[n], legal_entity=world["entities"]["a"]) for n in range(3)
+    ]
+    Membership.history.model.objects.filter(id__in=[m.pk for m in members]).update(history_date=moment)
+    shown, url, params = [], reverse("audit_log"), {"date_from": timezone.localdate(moment).isoformat()}
+    while True:
+        response = admin_client.get(url, params)
+        shown += [(e.model_name, e.object_id) for e in response.context["entries"] if e.date == moment]
+        if not response.context["older"]:
+            break
+        params = dict(QueryDict(response.context["older"]).items())
+    assert len(shown) == len(set(shown)) == 10
+    response = admin_client.get(url, {"q": "²"})
+    assert response.status_code == 200 and response.context["entries"] == []
 
 
 def test_a_login_is_no_change_of_the_account(world, client):

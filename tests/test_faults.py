@@ -323,3 +323,40 @@ def test_a_proposal_decided_twice_keeps_the_first_answer(world):
     with pytest.raises(ValidationError):
         services.decide_proposal(proposal, admin, accept=True)
     assert ChangeProposal.objects.get(pk=proposal.pk).status == ProposalStatus.REJECTED
+
+
+def test_submitting_leaves_a_value_sent_back_meanwhile_for_its_correction(client, world):
+    """The page showed a submitted value (no field for it); the ARS sends it
+    back; « Soumettre » of the other values must not submit it again unseen."""
+    url = reverse("indicators:declare", args=[world["campaign_idf"].pk, world["entities"]["a"].finess])
+    sent_back, other = world["declaration_a"], world["indicators_a_old"][1]
+    client.force_login(world["users"]["director"])
+    form = _opened_form(client, url, f"i{other.pk}-value")
+    follow_up.send_back(world["users"]["negotiator"], sent_back, "Le chiffre ne correspond pas au bilan")
+    response = client.post(url, {**_with(form, f"i{other.pk}-value", "7"), "submit": ""})
+    assert response.status_code == 302
+    sent_back.refresh_from_db()
+    assert sent_back.status == DeclarationStatus.SENT_BACK
+    assert Declaration.objects.get(indicator=other, year=2025).status == DeclarationStatus.SUBMITTED
+
+
+def test_an_inventory_row_added_while_the_page_is_open_keeps_its_qualification(client, world):
+    from diagnostics import services as diagnostic_services
+
+    diagnostic, structure = world["diagnostic_idf"], world["ght_idf"]
+    url = reverse("diagnostics:inventory", args=[diagnostic.pk])
+    client.force_login(world["users"]["negotiator"])
+    form = _opened_form(client, url, f"s{structure.pk}-comment")
+    added = diagnostic_services.add_missing_cooperation(
+        world["users"]["admin"], diagnostic, "Convention d’imagerie", "convention", [world["entities"]["a"]],
+        nature="volontaire", purpose="strategique",
+    )  # fmt: skip
+    assert client.post(url, _with(form, f"s{structure.pk}-comment", "Socle du GHT")).status_code == 302
+    added.refresh_from_db()
+    assert (added.nature, added.purpose) == ("volontaire", "strategique")
+    assert InventoryItem.objects.get(diagnostic=diagnostic, structure=structure).comment == "Socle du GHT"
+    # A save that changes nothing writes nothing: other open pages do not become stale.
+    count = InventoryItem.history.count()
+    again = _opened_form(client, url, f"s{structure.pk}-comment")
+    assert client.post(url, _with(again, f"s{structure.pk}-comment", "Socle du GHT")).status_code == 302
+    assert InventoryItem.history.count() == count

@@ -26,7 +26,15 @@ from tests.html_forms import form_with  # noqa: E402,F401 - the project root is 
 
 HERE = Path(__file__).resolve().parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-PG_BIN = Path(os.environ.get("FAULTS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+# The server binaries of the installed PostgreSQL (the version .ci/run starts), unless given.
+PG_BIN = Path(
+    os.environ.get("FAULTS_PG_BIN")
+    or max(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda initdb: int(initdb.parts[-3]) if initdb.parts[-3].isdigit() else 0,
+        default=Path("/usr/lib/postgresql/15/bin/initdb"),
+    ).parent
+)
 SHARED_PORTS = {5432, 6379}
 
 _failures: list[str] = []
