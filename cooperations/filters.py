@@ -62,8 +62,8 @@ class EstablishmentFilter(django_filters.FilterSet):
         ghts = CooperationStructure.objects.visible_to(user).filter(kind=StructureKind.GHT).order_by("short_code")
         self.filters["ght"].queryset = ghts
         # Only the categories of the establishments the user sees, not the 429 of the FINESS list.
-        used = Establishment.objects.visible_to(user).filter(category=OuterRef("pk"))
-        self.filters["category"].queryset = Category.objects.filter(Exists(used))
+        used = Establishment.objects.visible_to(user).order_by().values("category_id").distinct()
+        self.filters["category"].queryset = Category.objects.filter(pk__in=used)
         if user is not None and user.is_regional:
             # A regional user sees one région: no région filter, its départements only.
             del self.filters["region"]
