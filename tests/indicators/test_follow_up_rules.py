@@ -23,6 +23,13 @@ from ..factories import UserFactory
 TODAY = timezone.localdate()
 
 
+@pytest.fixture(autouse=True)
+def _today():
+    """Today as each test runs: a suite that crosses midnight (Paris) must not compare with yesterday."""
+    global TODAY
+    TODAY = timezone.localdate()
+
+
 def _entry(indicator, raw, **fields):
     return services.Entry(indicator, *indicator.parse(raw), **fields)
 
