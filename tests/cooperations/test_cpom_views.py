@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cooperations import services
 from cooperations.models import ChangeProposal, Comment, Commitment, CommitmentPartner, Cpom, CpomStatus
@@ -209,7 +210,7 @@ def test_sign_through_the_page_then_amend(client, world):
     url = reverse("cooperations:cpom_transition", args=[cpom.pk])
     client.post(url, {"action": "ready"})
     assert Cpom.objects.get(pk=cpom.pk).status == CpomStatus.TO_SIGN
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)  # Paris: UTC is a day behind before 1 a.m.
     page = client.post(url, {"action": "sign", "signed_on": tomorrow.isoformat()}, follow=True).content.decode()
     assert "ne peut être dans le futur" in page
     client.post(url, {"action": "sign", "signed_on": "2026-02-01"})
