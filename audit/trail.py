@@ -7,6 +7,7 @@ and id only), then, per model present on the page, one query for its
 entries, one for the versions before them and one per foreign key shown."""
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -23,8 +24,9 @@ ACTIONS = {"+": _("Création"), "~": _("Modification"), "-": _("Suppression")}
 PAGE_SIZE = 50
 
 
+@functools.cache
 def audited_models():
-    """Every model of the domain apps whose changes are kept, by label."""
+    """Every model of the domain apps whose changes are kept, by label (fixed once the apps are loaded)."""
     found = {}
     for model in apps.get_models():
         if model._meta.app_label in AUDITED_APPS and model in registered_models.values():
