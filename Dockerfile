@@ -15,4 +15,4 @@ RUN DEBUG=0 SECRET_KEY=build-time-only-not-used-to-sign-anything-0123456789 pyth
 RUN useradd --system --home /app cpom && chown -R cpom /app
 USER cpom
 EXPOSE 8000
-CMD ["gunicorn", "cpom.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

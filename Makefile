@@ -26,10 +26,11 @@ demo: setup
 reference: setup
 	$(PY) manage.py load_reference_data
 
-## The whole suite: lint, Django checks, migrations up to date, pytest (browser journeys included).
+## The whole suite: lint, layers between apps (import-linter), Django checks, migrations up to date, pytest (browser journeys included).
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
@@ -70,7 +71,7 @@ lint: setup
 	$(VENV)/bin/ruff format .
 
 worker: setup
-	$(VENV)/bin/celery -A cpom worker --loglevel=info
+	$(VENV)/bin/celery -A config worker --loglevel=info
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

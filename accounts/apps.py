@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes et rôles")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from accounts import signals  # noqa: F401

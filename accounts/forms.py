@@ -1,7 +1,7 @@
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from cooperations.forms import DsfrFormMixin
+from core.forms import DsfrFormMixin
 
 
 class LoginForm(DsfrFormMixin, AuthenticationForm):

@@ -3,7 +3,7 @@
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from .models import User
+from accounts.models import User
 
 UNAUDITED_FIELDS = {"last_login"}
 

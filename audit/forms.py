@@ -1,9 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cooperations.forms import DateInput, DsfrFormMixin
-
-from .trail import ACTIONS, Cursor, Search, audited_models
+from audit.trail import ACTIONS, Cursor, Search, audited_models
+from core.forms import DateInput, DsfrFormMixin
 
 
 class AuditSearchForm(DsfrFormMixin, forms.Form):

@@ -1,10 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from audit.forms import AuditSearchForm
+from audit.trail import page
 from cooperations.permissions import require
-
-from .forms import AuditSearchForm
-from .trail import page
 
 
 def can_read_audit_trail(user) -> bool:

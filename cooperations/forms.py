@@ -4,12 +4,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBoundField
-from dsfr.utils import dsfr_input_class_attr
 
-from .concurrency import EditTokenMixin
-from .finess import finess_error, normalize_finess
-from .models import (
+from cooperations.finess import finess_error, normalize_finess
+from cooperations.models import (
     CooperationStructure,
     Establishment,
     ImportRun,
@@ -19,38 +16,8 @@ from .models import (
     Region,
     StructureKind,
 )
-
-
-class DsfrFormMixin:
-    """Render every field with the DSFR markup of django-dsfr."""
-
-    bound_field_class = DsfrBoundField
-    template_name = "dsfr/form_snippet.html"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for visible in self.visible_fields():
-            dsfr_input_class_attr(visible)
-
-
-class PlainDeleteMixin:
-    """A formset whose rows' « supprimer » box reads ``delete_label`` and
-    carries no « (optionnel) » mark."""
-
-    delete_label = _("Supprimer")
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].label = self.delete_label
-            form.fields["DELETE"].template_name = "cooperations/_plain_checkbox.html"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+from core.concurrency import EditTokenMixin
+from core.forms import DateInput, DsfrFormMixin, PlainDeleteMixin  # noqa: F401 - the kit, re-used by the register forms
 
 
 class CooperationStructureForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
@@ -151,7 +118,7 @@ class MembershipForm(DsfrFormMixin, forms.ModelForm):
         # A member row is optional as a whole: no "(optionnel)" on each field.
         for name, field in self.fields.items():
             if name != "DELETE":
-                field.template_name = "cooperations/_plain_field.html"
+                field.template_name = "core/_plain_field.html"
         instance = self.instance
         if instance.pk and not self.is_bound:
             if instance.establishment_id:

@@ -50,6 +50,6 @@ def load_reference_lists(Region, Department, Category, LegalStatus):  # noqa: N8
 
 
 def reload():
-    from .models import Category, Department, LegalStatus, Region
+    from cooperations.models import Category, Department, LegalStatus, Region
 
     load_reference_lists(Region, Department, Category, LegalStatus)

@@ -7,11 +7,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from .importers.base import ImportRefusedError, run_import
-from .importers.finess import FINESS_LAYOUTS
-from .importers.finessplus import run_finessplus_import
-from .importers.ght import GHT_LAYOUTS
-from .models import ImportRun
+from cooperations.importers.base import ImportRefusedError, run_import
+from cooperations.importers.finess import FINESS_LAYOUTS
+from cooperations.importers.finessplus import run_finessplus_import
+from cooperations.importers.ght import GHT_LAYOUTS
+from cooperations.models import ImportRun
 
 LAYOUTS = {"finess": FINESS_LAYOUTS, "ght": GHT_LAYOUTS}
 PROGRESS_TTL = 24 * 3600
@@ -66,22 +66,3 @@ def progress_of(run: ImportRun) -> float:
         return float(cache.get(run.progress_key, 0.0))
     except Exception:  # noqa: BLE001 - the cache (Redis) down: the page shows no progress rather than an error
         return 0.0
-
-
-@shared_task(acks_late=True)
-def build_annex_archive(archive_id: int) -> str:
-    """Build a ZIP of CPOM annexes (see cooperations.annex.build_archive)."""
-    from .annex import build_archive
-
-    return build_archive(archive_id)
-
-
-@shared_task
-def purge_expired_archives() -> int:
-    """Hourly (Celery beat): drop the annex archives past their 24 hours, and
-    build those left pending while the broker was down."""
-    from .annex import build_pending_archives
-    from .annex import purge_expired_archives as purge
-
-    build_pending_archives()
-    return purge()

@@ -1,83 +1,19 @@
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
 
-from .concurrency import STALE_MESSAGE
-from .filters import EstablishmentFilter, StructureFilter
-from .forms import CooperationStructureForm, MembershipFormSet
-from .models import (
-    CooperationStructure,
-    Cpom,
-    Establishment,
-    LegalEntity,
-    MemberRole,
-    Membership,
-    StaleVersionError,
-    StructureKind,
-)
-from .permissions import can_create_cpom, can_create_ght, can_create_structure, can_edit_structure, require
-from .services import save_structure
-from .tables import EstablishmentTable, StructureTable
-
-
-def _crumbs(current, *links):
-    return {"links": [{"url": url, "title": title} for title, url in links], "current": current}
-
-
-def _filtered_table(request, filterset_class, table_class, queryset):
-    """A list page's filters and its sortable, paginated table."""
-    filterset = filterset_class(request.GET or None, queryset=queryset, user=request.user)
-    table = table_class(filterset.qs)
-    RequestConfig(request, paginate=True).configure(table)
-    return filterset, table
-
-
-def _ght_name_subquery():
-    return Subquery(
-        Membership.objects.filter(legal_entity_id=OuterRef("legal_entity_id"), structure__kind=StructureKind.GHT)
-        .order_by("structure__short_code")
-        .values("structure__short_code")[:1]
-    )
-
-
-@login_required
-def home(request):
-    user = request.user
-    context = {"nav": "home", "title": _("Accueil")}
-    if user.is_director:
-        entity = get_object_or_404(LegalEntity.objects.visible_to(user).select_related("legal_status", "department"))
-        context["entity"] = entity
-        context["site_count"] = entity.establishments.count()
-        context["structures"] = (
-            CooperationStructure.objects.visible_to(user).annotate(member_count=Count("memberships")).order_by("kind")
-        )
-        context["cpoms"] = Cpom.objects.visible_to(user).order_by("-first_year")
-        # The follow-up lives in ``indicators``, which depends on this app: looked up, not imported.
-        campaigns = apps.get_model("indicators", "Campaign").objects.visible_to(user)
-        context["open_campaigns"] = campaigns.accepting_on(timezone.localdate()).order_by("-year")
-        return render(request, "cooperations/home_director.html", context)
-    establishments = Establishment.objects.visible_to(user)
-    structures = CooperationStructure.objects.visible_to(user)
-    context.update(
-        {
-            "establishment_count": establishments.count(),
-            "entity_count": LegalEntity.objects.visible_to(user).count(),
-            "structure_counts": [
-                (StructureKind(row["kind"]).label, row["n"])
-                for row in structures.values("kind").annotate(n=Count("pk")).order_by("-n")
-            ],
-            "ght_count": structures.filter(kind=StructureKind.GHT).count(),
-            "reconstructed_count": structures.filter(composition_source="reconstituee").count(),
-            "can_create": can_create_structure(user),
-        }
-    )
-    return render(request, "cooperations/home.html", context)
+from cooperations.filters import EstablishmentFilter, StructureFilter
+from cooperations.forms import CooperationStructureForm, MembershipFormSet
+from cooperations.models import CooperationStructure, Establishment, LegalEntity, MemberRole, Membership, StructureKind
+from cooperations.permissions import can_create_ght, can_create_structure, can_edit_structure, require
+from cooperations.selectors import ght_name_subquery
+from cooperations.services import save_structure
+from cooperations.tables import EstablishmentTable, StructureTable
+from core.concurrency import STALE_MESSAGE, StaleVersionError
+from core.pages import crumbs, filtered_table
 
 
 @login_required
@@ -85,9 +21,9 @@ def establishment_list(request):
     queryset = (
         Establishment.objects.visible_to(request.user)
         .select_related("legal_entity__legal_status", "category", "department")
-        .annotate(ght_name=_ght_name_subquery())
+        .annotate(ght_name=ght_name_subquery())
     )
-    filterset, table = _filtered_table(request, EstablishmentFilter, EstablishmentTable, queryset)
+    filterset, table = filtered_table(request, EstablishmentFilter, EstablishmentTable, queryset)
     return render(
         request,
         "cooperations/establishment_list.html",
@@ -96,7 +32,7 @@ def establishment_list(request):
             "table": table,
             "nav": "establishments",
             "title": _("Établissements"),
-            "breadcrumb_data": _crumbs(_("Établissements")),
+            "breadcrumb_data": crumbs(_("Établissements")),
         },
     )
 
@@ -122,53 +58,6 @@ def _links_context(user, entity, establishment=None):
     return {"links": links, "visible_entity_ids": visible}
 
 
-def compare_cpoms(register_cpoms, app_cpoms, register_loaded):
-    """Pair the CPOMs the FINESS+ register lists with those of the
-    application: a register CPOM matches the application's CPOM whose period
-    holds its effective year. What stays unpaired on either side is shown."""
-    unmatched_register, matched = [], set()
-    for engagement in register_cpoms:
-        year = engagement.effective_date.year if engagement.effective_date else None
-        pair = next((c for c in app_cpoms if year and c.first_year <= year <= c.last_year), None)
-        engagement.app_cpom = pair
-        if pair is None:
-            unmatched_register.append(engagement)
-        else:
-            matched.add(pair.pk)
-    signed_unlisted = [c for c in app_cpoms if c.has_been_signed and c.pk not in matched] if register_loaded else []
-    return {
-        "register_cpoms": register_cpoms,
-        "unmatched_register": unmatched_register,
-        "signed_unlisted": signed_unlisted,
-    }
-
-
-@login_required
-def legal_entity_detail(request, finess):
-    entity = get_object_or_404(
-        LegalEntity.objects.visible_to(request.user).select_related("legal_status", "department", "region"),
-        finess=finess,
-    )
-    sites = entity.establishments.select_related("category", "department").order_by("name")
-    context = {
-        "entity": entity,
-        "sites": sites,
-        "nav": "establishments",
-        "title": entity.name,
-        "breadcrumb_data": _crumbs(entity.name, (_("Établissements"), reverse("cooperations:establishment_list"))),
-    }
-    context.update(_links_context(request.user, entity))
-    engagements = list(entity.register_engagements.select_related("establishment").order_by("-effective_date"))
-    context["register_engagements"] = engagements
-    app_cpoms = list(Cpom.objects.visible_to(request.user).filter(legal_entity=entity).order_by("-first_year"))
-    context["app_cpoms"] = app_cpoms
-    context.update(compare_cpoms([e for e in engagements if e.is_cpom], app_cpoms, register_loaded=bool(engagements)))
-    context["can_create_cpom"] = can_create_cpom(request.user) and (
-        request.user.is_admin or entity.region_id == request.user.region_id
-    )
-    return render(request, "cooperations/legal_entity_detail.html", context)
-
-
 @login_required
 def establishment_detail(request, finess):
     site = get_object_or_404(
@@ -186,7 +75,7 @@ def establishment_detail(request, finess):
         "entity_visible": LegalEntity.objects.visible_to(request.user).filter(pk=entity.pk).exists(),
         "nav": "establishments",
         "title": site.name,
-        "breadcrumb_data": _crumbs(site.name, (_("Établissements"), reverse("cooperations:establishment_list"))),
+        "breadcrumb_data": crumbs(site.name, (_("Établissements"), reverse("cooperations:establishment_list"))),
     }
     context.update(_links_context(request.user, entity, site))
     return render(request, "cooperations/establishment_detail.html", context)
@@ -202,7 +91,7 @@ def structure_list(request):
         .select_related("region")
         .annotate(member_count=Count("memberships", distinct=True), support_name=Subquery(support))
     )
-    filterset, table = _filtered_table(request, StructureFilter, StructureTable, queryset)
+    filterset, table = filtered_table(request, StructureFilter, StructureTable, queryset)
     return render(
         request,
         "cooperations/structure_list.html",
@@ -212,7 +101,7 @@ def structure_list(request):
             "can_create": can_create_structure(request.user),
             "nav": "structures",
             "title": _("Structures de coopération"),
-            "breadcrumb_data": _crumbs(_("Coopérations")),
+            "breadcrumb_data": crumbs(_("Coopérations")),
         },
     )
 
@@ -239,7 +128,7 @@ def structure_detail(request, pk):
             "can_edit": can_edit_structure(request.user, structure),
             "nav": "structures",
             "title": str(structure),
-            "breadcrumb_data": _crumbs(str(structure), (_("Coopérations"), reverse("cooperations:structure_list"))),
+            "breadcrumb_data": crumbs(str(structure), (_("Coopérations"), reverse("cooperations:structure_list"))),
         },
     )
 
@@ -276,7 +165,7 @@ def _structure_form(request, structure):
             "structure": structure,
             "nav": "structures",
             "title": title,
-            "breadcrumb_data": _crumbs(title, (_("Coopérations"), reverse("cooperations:structure_list"))),
+            "breadcrumb_data": crumbs(title, (_("Coopérations"), reverse("cooperations:structure_list"))),
         },
     )
 

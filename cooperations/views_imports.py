@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .forms import ImportUploadForm
-from .models import ImportRun
-from .permissions import can_import_registers, require
-from .tasks import progress_of, run_uploaded_import
-from .views import _crumbs
+from cooperations.forms import ImportUploadForm
+from cooperations.models import ImportRun
+from cooperations.permissions import can_import_registers, require
+from cooperations.tasks import progress_of, run_uploaded_import
+from core.pages import crumbs
 
 
 @login_required
@@ -40,7 +40,7 @@ def import_list(request):
             "runs": runs,
             "nav": "imports",
             "title": _("Imports du répertoire"),
-            "breadcrumb_data": _crumbs(_("Imports")),
+            "breadcrumb_data": crumbs(_("Imports")),
         },
     )
 
@@ -57,7 +57,7 @@ def import_detail(request, pk):
             "progress": round(progress_of(run) * 100),
             "nav": "imports",
             "title": str(run),
-            "breadcrumb_data": _crumbs(str(run), (_("Imports"), reverse("cooperations:import_list"))),
+            "breadcrumb_data": crumbs(str(run), (_("Imports"), reverse("cooperations:import_list"))),
         },
     )
 

@@ -1,47 +1,25 @@
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
+from django.urls import path
 
-from accounts.forms import LoginForm
-from cooperations.views import home
+from cpom import views
 
-admin.site.site_header = _("Administration — Coopérations territoriales CPOM")
-admin.site.site_title = _("Administration CPOM Volet 3")
-
-
-def health(request):
-    """For the container health check: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
-def alive(request):
-    """Liveness: the process answers, nothing else is touched (the benchmarks' bare view)."""
-    return HttpResponse("ok", content_type="text/plain")
-
-
-# A database that does not answer gets a French 503 with Retry-After; any other error the French 500.
-handler500 = "cpom.errors.server_error"
+app_name = "cpom"
 
 urlpatterns = [
-    path("", home, name="home"),
-    path(
-        "connexion/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("sante/", health, name="health"),
-    path("sante/vivant/", alive, name="alive"),
-    path("admin/", admin.site.urls),
-    path("suivi/", include("indicators.urls")),
-    path("diagnostics/", include("diagnostics.urls")),
-    path("journal/", include("audit.urls")),
-    path("", include("cooperations.urls")),
+    path("cpom/", views.cpom_list, name="cpom_list"),
+    path("cpom/nouveau/", views.cpom_create, name="cpom_create"),
+    path("cpom/annexes/", views.annex_archive_create, name="annex_archive_create"),
+    path("cpom/annexes/<int:pk>/", views.annex_archive_detail, name="annex_archive_detail"),
+    path("cpom/annexes/<int:pk>/etat/", views.annex_archive_status, name="annex_archive_status"),
+    path("cpom/annexes/<int:pk>/archive.zip", views.annex_archive_download, name="annex_archive_download"),
+    path("cpom/<int:pk>/modifier/", views.cpom_update, name="cpom_update"),
+    path("cpom/<int:pk>/supprimer/", views.cpom_delete, name="cpom_delete"),
+    path("cpom/<int:pk>/etape/", views.cpom_transition, name="cpom_transition"),
+    path("cpom/<int:pk>/historique/", views.cpom_history_view, name="cpom_history"),
+    path("cpom/<int:pk>/commentaires/", views.cpom_comment, name="cpom_comment"),
+    path("cpom/<int:pk>/engagements/nouveau/", views.commitment_create, name="commitment_create"),
+    path("engagements/<int:pk>/modifier/", views.commitment_update, name="commitment_update"),
+    path("engagements/<int:pk>/supprimer/", views.commitment_delete, name="commitment_delete"),
+    path("engagements/<int:pk>/deplacer/", views.commitment_move, name="commitment_move"),
+    path("engagements/<int:pk>/proposer/", views.proposal_create, name="proposal_create"),
+    path("propositions/<int:pk>/reponse/", views.proposal_decide, name="proposal_decide"),
 ]

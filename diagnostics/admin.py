@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Diagnostic, GridObjective, GridQuestion
+from diagnostics.models import Diagnostic, GridObjective, GridQuestion
 
 
 @admin.register(GridQuestion)

@@ -2,11 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cooperations.concurrency import EditTokenMixin
-from cooperations.forms import DsfrFormMixin
 from cooperations.models import CooperationStructure, Department, LegalEntity, StructureKind
-
-from .models import Axis, InventoryItem, Scope, StructureView
+from core.concurrency import EditTokenMixin
+from core.forms import DsfrFormMixin
+from diagnostics.models import Axis, InventoryItem, Scope, StructureView
 
 
 class DiagnosticForm(DsfrFormMixin, forms.Form):
@@ -32,7 +31,7 @@ class DiagnosticForm(DsfrFormMixin, forms.Form):
         self.fields["legal_entity"].queryset = entities.only("name", "finess")
         self.fields["legal_entity"].label_from_instance = lambda e: f"{e.name} — {e.finess}"
         for name in ("ght", "department", "legal_entity", "title"):
-            self.fields[name].template_name = "cooperations/_plain_field.html"
+            self.fields[name].template_name = "core/_plain_field.html"
 
     def clean(self):
         data = super().clean()
@@ -113,7 +112,7 @@ class MissingCooperationForm(DsfrFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = entities
         for name in ("nature", "purpose", "theme"):
-            self.fields[name].template_name = "cooperations/_plain_field.html"
+            self.fields[name].template_name = "core/_plain_field.html"
 
 
 class AxisForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
@@ -149,8 +148,8 @@ class AxisForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
         self.fields["partners"].required = False
         for name in ("description", "partners", "other_partners", "pooling", "target_group", "target_actors",
                      "impacts_group", "impacts_actors", "impact", "feasibility"):  # fmt: skip
-            self.fields[name].template_name = "cooperations/_plain_field.html"
-        self.fields["quick_win"].template_name = "cooperations/_plain_checkbox.html"
+            self.fields[name].template_name = "core/_plain_field.html"
+        self.fields["quick_win"].template_name = "core/_plain_checkbox.html"
 
 
 class ConvertForm(forms.Form):

@@ -11,16 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cooperations.models import (
-    Commitment,
-    CooperationStructure,
-    Department,
-    LegalEntity,
-    Nature,
-    Purpose,
-    Region,
-    Theme,
-)
+from cooperations.models import CooperationStructure, Department, LegalEntity, Nature, Purpose, Region
+from cpom.models import Commitment, Theme
 
 
 class GridSection(models.TextChoices):

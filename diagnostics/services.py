@@ -7,24 +7,12 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from cooperations.concurrency import UNCHECKED, check_unchanged, edit_tokens, lock_unchanged
-from cooperations.models import (
-    ActionKind,
-    Commitment,
-    CommitmentPartner,
-    CooperationStructure,
-    Cpom,
-    FrozenCpomError,
-    MemberRole,
-    Membership,
-    StaleVersionError,
-    StructureKind,
-    Theme,
-)
-from cooperations.permissions import can_edit_cpom_content
-
-from . import permissions
-from .models import Answer, Axis, Diagnostic, InventoryItem, Scope, StructureView
+from cooperations.models import CooperationStructure, MemberRole, Membership, StructureKind
+from core.concurrency import UNCHECKED, check_unchanged, edit_tokens, lock_unchanged
+from cpom.models import ActionKind, Commitment, CommitmentPartner, Cpom, FrozenCpomError, StaleVersionError, Theme
+from cpom.permissions import can_edit_cpom_content
+from diagnostics import permissions
+from diagnostics.models import Answer, Axis, Diagnostic, InventoryItem, Scope, StructureView
 
 # The kind of action a commitment drawn from an axis starts with, by theme.
 ACTION_BY_THEME = {

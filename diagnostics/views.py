@@ -13,13 +13,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cooperations.concurrency import STALE_MESSAGE, edit_tokens
-from cooperations.exports import neutralised_dataset
-from cooperations.models import FrozenCpomError, StaleVersionError
-from cooperations.views import _crumbs
-
-from . import permissions, services
-from .forms import (
+from core.concurrency import STALE_MESSAGE, edit_tokens
+from core.exports import neutralised_dataset
+from core.pages import crumbs
+from cpom.models import FrozenCpomError, StaleVersionError
+from diagnostics import permissions, services
+from diagnostics.forms import (
     AnswersForm,
     AxisForm,
     ConvertForm,
@@ -28,8 +27,8 @@ from .forms import (
     MissingCooperationForm,
     StructureViewForm,
 )
-from .matrix import build_matrix
-from .models import Axis, Diagnostic, GridObjective, GridQuestion, InventoryItem, StructureView
+from diagnostics.matrix import build_matrix
+from diagnostics.models import Axis, Diagnostic, GridObjective, GridQuestion, InventoryItem, StructureView
 
 
 def _visible(request, pk):
@@ -48,8 +47,8 @@ def _diag_crumbs(diagnostic, current=None):
     links = [(_("Diagnostics"), reverse("diagnostics:diagnostic_list"))]
     if current:
         links.append((diagnostic.title, diagnostic.get_absolute_url()))
-        return _crumbs(current, *links)
-    return _crumbs(diagnostic.title, *links)
+        return crumbs(current, *links)
+    return crumbs(diagnostic.title, *links)
 
 
 @login_required
@@ -65,7 +64,7 @@ def diagnostic_list(request):
             "can_open": permissions.can_open_diagnostic(request.user),
             "nav": "diagnostics",
             "title": _("Diagnostics"),
-            "breadcrumb_data": _crumbs(_("Diagnostics")),
+            "breadcrumb_data": crumbs(_("Diagnostics")),
         },
     )
 
@@ -92,7 +91,7 @@ def diagnostic_create(request):
             "form": form,
             "nav": "diagnostics",
             "title": _("Ouvrir un diagnostic"),
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 _("Ouvrir un diagnostic"), (_("Diagnostics"), reverse("diagnostics:diagnostic_list"))
             ),
         },
@@ -372,7 +371,7 @@ def axis_convert(request, pk):
                 _("L’axe est devenu l’engagement « %(title)s », à compléter (indicateurs, calendrier).")
                 % {"title": commitment.title},
             )
-            return redirect(reverse("cooperations:commitment_update", args=[commitment.pk]))
+            return redirect(reverse("cpom:commitment_update", args=[commitment.pk]))
     return render(
         request,
         "diagnostics/axis_convert.html",
@@ -402,7 +401,7 @@ def diagnostic_pdf(request, pk):
     from django.http import HttpResponse
     from weasyprint import HTML
 
-    from cooperations.annex import FONTS
+    from cpom.annex import FONTS
 
     diagnostic = _visible(request, pk)
     context = {**_detail_context(request, diagnostic), "for_pdf": True, "fonts_url": FONTS.as_uri()}

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import Campaign, IndicatorTemplate, InputImport
+from cpom.models import IndicatorTemplate
+from indicators.models import Campaign, InputImport
 
 
 @admin.register(IndicatorTemplate)

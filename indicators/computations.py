@@ -17,30 +17,26 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cooperations.models import (
-    CommitmentStatus,
-    CooperationStructure,
-    Cpom,
-    Establishment,
-    MemberRole,
-    StructureKind,
-)
-
-from .models import (
+from cooperations.models import CooperationStructure, Establishment, MemberRole, StructureKind
+from cpom.models import (
     ActivityField,
-    ActivityRecord,
+    CommitmentStatus,
     Computation,
-    ComputedValue,
     CountKind,
-    HospitalStay,
+    Cpom,
     Indicator,
     IndicatorKind,
+    MarketActivity,
+    TerritoryKind,
+)
+from indicators.models import (
+    ActivityRecord,
+    ComputedValue,
+    HospitalStay,
     InputImport,
     InputKind,
-    MarketActivity,
     MarketShare,
     SupportCost,
-    TerritoryKind,
 )
 
 HUNDRED = Decimal(100)
@@ -241,7 +237,7 @@ def leakage_proxy(indicator, year) -> Result:
     """100 − the share held by the GHT's members in the zone d'attractivité of
     its support establishment (Hospi Diag, 2022): a public approximation of
     the leakage rate, labelled as such."""
-    from .public_figures import HOSPIDIAG_YEAR
+    from indicators.public_figures import HOSPIDIAG_YEAR
 
     activity = indicator.market_activity or MarketActivity.A1
     entity = indicator.commitment.cpom.legal_entity

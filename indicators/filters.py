@@ -3,9 +3,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cooperations.filters import FilterForm
-from cooperations.models import Theme
-
-from .models import Declaration, DeclarationStatus
+from cpom.models import Theme
+from indicators.models import Declaration, DeclarationStatus
 
 
 class DeclarationFilter(django_filters.FilterSet):

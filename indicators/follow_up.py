@@ -9,8 +9,7 @@ from django.db.models import Count, FilteredRelation, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
-
-from .models import Campaign, CampaignPhase, DeclarationStatus
+from indicators.models import Campaign, CampaignPhase, DeclarationStatus
 
 ENTITY = "commitment__cpom__legal_entity"
 REMINDER_DAYS = 7

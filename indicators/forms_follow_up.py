@@ -12,13 +12,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cooperations.concurrency import EditTokenMixin
-from cooperations.forms import DateInput, DsfrFormMixin
 from cooperations.models import Region
-
-from .models import Campaign, InputKind
-from .services import Entry, seen_token
-from .values import ValueType, raw_value, scale_levels
+from core.concurrency import EditTokenMixin
+from core.forms import DateInput, DsfrFormMixin
+from core.values import ValueType, raw_value, scale_levels
+from indicators.models import Campaign, InputKind
+from indicators.services import Entry, seen_token
 
 # What an evidence file may be, recognised by its content: its canonical suffix.
 EVIDENCE_TYPES = {
@@ -101,7 +100,7 @@ class CampaignForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
         self.fields["cpoms"].queryset = cpom_choices
         self.fields["cpoms"].required = False
         self.fields["cpoms"].label_from_instance = lambda c: f"{c.legal_entity.name} — {c.period}"
-        self.fields["all_cpoms"].template_name = "cooperations/_plain_checkbox.html"
+        self.fields["all_cpoms"].template_name = "core/_plain_checkbox.html"
 
     def clean_year(self):
         year = self.cleaned_data["year"]

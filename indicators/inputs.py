@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from cooperations.finess import finess_error, normalize_finess
 from cooperations.models import Department, Establishment, LegalEntity
-
-from .models import ActivityField, HospitalStay, InputImport, InputKind, SupportCost, SupportFunction
-from .values import to_decimal
+from core.values import to_decimal
+from cpom.models import ActivityField, SupportFunction
+from indicators.models import HospitalStay, InputImport, InputKind, SupportCost
 
 MAX_REPORTED_ERRORS = 100
 CHUNK = 5000

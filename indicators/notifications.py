@@ -6,8 +6,8 @@ from django.core.mail import send_mass_mail
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .follow_up import directors_of, reminder_recipients
-from .models import Campaign, Declaration
+from indicators.follow_up import directors_of, reminder_recipients
+from indicators.models import Campaign, Declaration
 
 
 def _link(name, *args):

@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .values import ValueType, format_value, scale_levels
+from core.values import ValueType, format_value, scale_levels
+from indicators.selectors import known_values
 
 NUMERIC_TYPES = {ValueType.NUMBER, ValueType.PERCENTAGE, ValueType.COUNT, ValueType.BOOLEAN, ValueType.SCALE}
 
@@ -201,27 +202,12 @@ def build_chart(indicator, years, values, targets):
     return chart
 
 
-def followed_values(indicator_ids):
-    """{indicator id: {year: (number, text)}}: the values the ARS validated
-    and, for computed indicators, the computed ones. Two queries."""
-    from .models import ComputedValue, Declaration, DeclarationStatus
-
-    values = {}
-    declared = Declaration.objects.filter(indicator__in=indicator_ids, status=DeclarationStatus.VALIDATED).order_by()
-    for indicator_id, year, number, text in declared.values_list("indicator_id", "year", "value", "text"):
-        values.setdefault(indicator_id, {})[year] = (number, text)
-    computed = ComputedValue.objects.filter(indicator__in=indicator_ids, value__isnull=False).order_by()
-    for indicator_id, year, number in computed.values_list("indicator_id", "year", "value"):
-        values.setdefault(indicator_id, {})[year] = (number, "")
-    return values
-
-
 def attach_progress(commitments):
     """Set on each indicator of ``commitments`` (their indicators and targets
     prefetched) its status and latest known value, on each commitment the
     worst status of its indicators; return the count per status. Two queries."""
     indicators = [indicator for commitment in commitments for indicator in commitment.indicators.all()]
-    validated = followed_values([indicator.pk for indicator in indicators])
+    validated = known_values([indicator.pk for indicator in indicators])
     totals = {status: 0 for status in Progress}
     for commitment in commitments:
         statuses = []

@@ -9,9 +9,10 @@ import re
 
 from django.db import transaction
 
-from .inputs import decode
-from .models import ActivityRecord, MarketActivity, MarketShare
-from .values import to_decimal
+from core.values import to_decimal
+from cpom.models import MarketActivity
+from indicators.inputs import decode
+from indicators.models import ActivityRecord, MarketShare
 
 HOSPIDIAG_YEAR = 2022
 MASKED = "1 à 10"

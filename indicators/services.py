@@ -9,11 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cooperations.concurrency import UNCHECKED, lock_unchanged
-from cooperations.models import Cpom
-
-from . import permissions
-from .models import (
+from core.concurrency import UNCHECKED, lock_unchanged
+from cpom.models import Cpom
+from indicators import permissions
+from indicators.models import (
     DECLARATION_TRANSITIONS,
     DIRECTOR_EDITABLE,
     Campaign,
@@ -78,7 +77,7 @@ def open_campaign(user, region, year, opens_on, closes_on, corrections_until, cp
     campaign.save()
     campaign.cpoms.set(cpoms)
     if notify:
-        from .tasks import notify_campaign_opened
+        from indicators.tasks import notify_campaign_opened
 
         # Robust: with the broker down the campaign is still opened (the failure is logged).
         transaction.on_commit(lambda: notify_campaign_opened.delay(campaign.pk), robust=True)
@@ -311,7 +310,7 @@ def send_back(user, declaration, reason) -> Declaration:
     if not reason:
         raise ValidationError(_("Indiquez le motif du renvoi : l’établissement en a besoin pour corriger."))
     declaration = _transition(_locked(declaration), DeclarationStatus.SENT_BACK, user, reason)
-    from .tasks import notify_declaration_sent_back
+    from indicators.tasks import notify_declaration_sent_back
 
     transaction.on_commit(lambda: notify_declaration_sent_back.delay(declaration.pk), robust=True)
     return declaration
@@ -332,7 +331,7 @@ def request_computation(user, year, region=None) -> tuple[ComputationRun, bool]:
     """Record a computation run and hand it to the Celery worker; (run,
     queued). When the broker is unreachable the run waits: the nightly job
     picks it up, and the page says so."""
-    from .tasks import compute_indicators
+    from indicators.tasks import compute_indicators
 
     _require(permissions.can_compute(user, region))
     if not 2000 <= year <= 2100:
@@ -348,7 +347,7 @@ def request_computation(user, year, region=None) -> tuple[ComputationRun, bool]:
 def run_computation(run_id) -> ComputationRun:
     """Compute every indicator of the run, counting progress; safe to rerun
     (a value whose inputs have not changed is left as it is)."""
-    from .computations import indicators_to_compute, store
+    from indicators.computations import indicators_to_compute, store
 
     run = ComputationRun.objects.get(pk=run_id)
     indicators = list(indicators_to_compute(run.year, run.region))

@@ -3,8 +3,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Declaration, DeclarationStatus
-from .values import format_value
+from core.values import format_value
+from indicators.models import Declaration, DeclarationStatus
 
 DECLARATION_BADGES = {
     DeclarationStatus.DRAFT: "fr-badge--info",

@@ -8,9 +8,9 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from . import notifications, services
-from .follow_up import campaigns_to_remind
-from .models import Campaign, ComputationRun, Declaration
+from indicators import notifications, services
+from indicators.follow_up import campaigns_to_remind
+from indicators.models import Campaign, ComputationRun, Declaration
 
 logger = logging.getLogger(__name__)
 

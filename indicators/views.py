@@ -17,18 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from cooperations.concurrency import STALE_MESSAGE
-from cooperations.exports import export_response, requested_export
-from cooperations.models import LegalEntity, StaleVersionError
-from cooperations.views import _crumbs
-
-from . import permissions, services
-from .computations import indicators_to_compute
-from .filters import DeclarationFilter
-from .follow_up import entity_rows, region_totals
-from .forms_follow_up import CampaignForm, ComputationForm, EntryForm, InputImportForm, NoteForm, SendBackForm
-from .inputs import import_inputs
-from .models import (
+from cooperations.models import LegalEntity
+from core.concurrency import STALE_MESSAGE
+from core.exports import export_response, requested_export
+from core.pages import crumbs
+from cpom.models import Indicator, IndicatorKind, StaleVersionError, TargetValue
+from indicators import permissions, services
+from indicators.computations import indicators_to_compute
+from indicators.filters import DeclarationFilter
+from indicators.follow_up import entity_rows, region_totals
+from indicators.forms_follow_up import CampaignForm, ComputationForm, EntryForm, InputImportForm, NoteForm, SendBackForm
+from indicators.inputs import import_inputs
+from indicators.models import (
     DIRECTOR_EDITABLE,
     Campaign,
     ComputationRun,
@@ -36,13 +36,10 @@ from .models import (
     Declaration,
     DeclarationEvent,
     DeclarationStatus,
-    Indicator,
-    IndicatorKind,
     InputImport,
-    TargetValue,
 )
-from .progress import PROGRESS_BADGES, Progress, build_chart, indicator_progress
-from .tables import DECLARATION_BADGES, DashboardTable, DeclarationTable
+from indicators.progress import PROGRESS_BADGES, Progress, build_chart, indicator_progress
+from indicators.tables import DECLARATION_BADGES, DashboardTable, DeclarationTable
 
 DASHBOARD_PAGE = 50
 
@@ -52,7 +49,7 @@ def _visible_campaign(request, pk):
 
 
 def _campaign_crumbs(campaign, current):
-    return _crumbs(
+    return crumbs(
         current,
         (_("Suivi des indicateurs"), reverse("indicators:campaign_list")),
         (str(campaign), campaign.get_absolute_url()),
@@ -82,13 +79,13 @@ def campaign_list(request):
             "is_ars": user.is_admin or user.is_regional,
             "nav": "follow_up",
             "title": _("Suivi des indicateurs"),
-            "breadcrumb_data": _crumbs(_("Suivi des indicateurs")),
+            "breadcrumb_data": crumbs(_("Suivi des indicateurs")),
         },
     )
 
 
 def _cpom_choices(user, region=None, year=None):
-    from cooperations.models import Cpom
+    from cpom.models import Cpom
 
     queryset = Cpom.objects.visible_to(user).filter(signed_on__isnull=False).select_related("legal_entity")
     if region is not None:
@@ -137,7 +134,7 @@ def campaign_create(request):
             "form": form,
             "nav": "follow_up",
             "title": _("Ouvrir une campagne de suivi"),
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 _("Ouvrir une campagne"), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))
             ),
         },
@@ -212,9 +209,7 @@ def campaign_dashboard(request, pk):
             "can_manage": permissions.can_manage_campaign(request.user, campaign),
             "nav": "follow_up",
             "title": str(campaign),
-            "breadcrumb_data": _crumbs(
-                str(campaign), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))
-            ),
+            "breadcrumb_data": crumbs(str(campaign), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))),
         },
     )
 
@@ -241,7 +236,7 @@ def my_declarations(request):
             "today": today,
             "nav": "follow_up",
             "title": _("Mes indicateurs à renseigner"),
-            "breadcrumb_data": _crumbs(_("Mes indicateurs à renseigner")),
+            "breadcrumb_data": crumbs(_("Mes indicateurs à renseigner")),
         },
     )
 
@@ -389,7 +384,7 @@ def declare(request, pk, finess):
             "title": _("Indicateurs à renseigner — %(year)s") % {"year": campaign.year},
             "breadcrumb_data": _campaign_crumbs(campaign, entity.name)
             if permissions.can_read_notes(user, campaign)
-            else _crumbs(_("Mes indicateurs à renseigner")),
+            else crumbs(_("Mes indicateurs à renseigner")),
         },
     )
 
@@ -467,7 +462,7 @@ def declaration_detail(request, pk, send_back_form=None, note_form=None):
         "send_back_form": send_back_form or SendBackForm(),
         "nav": "follow_up",
         "title": indicator.label,
-        "breadcrumb_data": _crumbs(
+        "breadcrumb_data": crumbs(
             _("Déclaration %(year)s") % {"year": declaration.year},
             (_("Suivi des indicateurs"), reverse("indicators:campaign_list")),
             (indicator.label, reverse("indicators:indicator_detail", args=[indicator.pk])),
@@ -599,9 +594,9 @@ def indicator_detail(request, pk):
             "legend": Progress,
             "nav": "cpoms",
             "title": indicator.label,
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 indicator.label,
-                (_("CPOM"), reverse("cooperations:cpom_list")),
+                (_("CPOM"), reverse("cpom:cpom_list")),
                 (cpom.legal_entity.name, cpom.get_absolute_url()),
             ),
         },
@@ -634,7 +629,7 @@ def input_list(request):
             "imports": InputImport.objects.visible_to(request.user).select_related("created_by", "region")[:50],
             "nav": "follow_up",
             "title": _("Données des indicateurs calculés"),
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 _("Données des indicateurs calculés"), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))
             ),
         },
@@ -653,7 +648,7 @@ def input_detail(request, pk):
             "record": record,
             "nav": "follow_up",
             "title": str(record),
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 str(record),
                 (_("Suivi des indicateurs"), reverse("indicators:campaign_list")),
                 (_("Données des indicateurs calculés"), reverse("indicators:input_list")),
@@ -694,7 +689,7 @@ def computation_list(request):
             "runs": ComputationRun.objects.visible_to(user).select_related("region", "created_by")[:30],
             "nav": "follow_up",
             "title": _("Indicateurs calculés"),
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 _("Indicateurs calculés"), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))
             ),
         },
@@ -721,7 +716,7 @@ def computation_detail(request, pk):
             "values": values if run.status == ComputationRun.Status.DONE else [],
             "nav": "follow_up",
             "title": str(run),
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 str(run),
                 (_("Suivi des indicateurs"), reverse("indicators:campaign_list")),
                 (_("Indicateurs calculés"), reverse("indicators:computation_list")),

@@ -66,12 +66,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
   -addext "subjectAltName=IP:127.0.0.1" -keyout "$OUT/key.pem" -out "$OUT/cert.pem" 2>/dev/null
 
 if [ -n "$REDIS_URL" ]; then
-  .venv/bin/celery -A cpom worker --concurrency 1 --loglevel WARNING >"$OUT/celery.log" 2>&1 &
+  .venv/bin/celery -A config worker --concurrency 1 --loglevel WARNING >"$OUT/celery.log" 2>&1 &
   worker_pid=$!
 fi
 # Keep-alive longer than a user's think time: otherwise the server closes an idle
 # connection just as the client reuses it (RemoteDisconnected, which a browser retries).
-.venv/bin/gunicorn cpom.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --worker-class gthread --threads "$THREADS" \
+.venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --worker-class gthread --threads "$THREADS" \
   --certfile "$OUT/cert.pem" --keyfile "$OUT/key.pem" --timeout 60 --keep-alive 10 --error-logfile "$OUT/gunicorn.log" &
 server_pid=$!
 for _ in $(seq 60); do

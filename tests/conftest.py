@@ -10,10 +10,9 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.models import Role
+from config.celery import app
 from cooperations.models import ImportRun, MemberRole
-from cpom.celery import app
-
-from .factories import (
+from tests.factories import (
     EstablishmentFactory,
     GhtFactory,
     LegalEntityFactory,
@@ -45,10 +44,10 @@ def load_reference_lists():
     pytest-django runs those tests last, each reloading what it needs."""
     from cooperations import reference_data
     from cooperations.models import Category, Department, LegalStatus, Region
+    from cpom.library import load_library
+    from cpom.models import IndicatorTemplate
     from diagnostics.grid import load_grid
     from diagnostics.models import GridObjective, GridQuestion
-    from indicators.library import load_library
-    from indicators.models import IndicatorTemplate
 
     reference_data.load_reference_lists(Region, Department, Category, LegalStatus)
     load_library(IndicatorTemplate)
@@ -119,9 +118,8 @@ def build_cpoms(users, entities):
     """
     import datetime
 
-    from cooperations import services
-
-    from .factories import CommitmentFactory, indicator_with_targets
+    from cpom import services
+    from tests.factories import CommitmentFactory, indicator_with_targets
 
     nego, nego_hdf = users["negotiator"], users["negotiator_other"]
     cpom_a = services.create_cpom(nego, entities["a"], 2026, 2030)
@@ -140,7 +138,7 @@ def build_cpoms(users, entities):
     services.share_with_director(cpom_c, nego_hdf)
     from django.utils import timezone
 
-    from cooperations.models import AnnexArchive
+    from cpom.models import AnnexArchive
 
     archive = AnnexArchive.objects.create(
         label="Annexes de test",
@@ -169,9 +167,8 @@ def signed_cpom(user, entity, first_year, last_year, indicators=1, title="Engage
     a computed leakage rate."""
     import datetime
 
-    from cooperations import services
-
-    from .factories import CommitmentFactory, indicator_with_targets
+    from cpom import services
+    from tests.factories import CommitmentFactory, indicator_with_targets
 
     cpom = services.create_cpom(user, entity, first_year, last_year)
     commitment = CommitmentFactory(cpom=cpom, title=title)
@@ -219,8 +216,9 @@ def build_follow_up(users, entities):
     - campaign_idf: Île-de-France 2025, covering cpom_a_old;
     - cpom_c_old / campaign_hdf / declaration_c: the same in Hauts-de-France.
     """
+    from cpom.models import IndicatorKind
     from indicators import services
-    from indicators.models import Declaration, IndicatorKind
+    from indicators.models import Declaration
 
     nego, nego_hdf = users["negotiator"], users["negotiator_other"]
     cpom_a_old = signed_cpom(nego, entities["a"], 2024, 2025, indicators=2, title="Filière suivie Alpha", computed=True)
@@ -295,7 +293,7 @@ def worker_queue(django_db_setup, django_db_blocker):
     env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "cpom", "worker", "-P", "solo", "-Q", queue, "-n", f"{queue}@%h",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-Q", queue, "-n", f"{queue}@%h",
          "--loglevel=warning", "--without-gossip", "--without-mingle"],
         env=env,
         cwd=settings.BASE_DIR,

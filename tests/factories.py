@@ -4,8 +4,6 @@ from factory.django import DjangoModelFactory
 from accounts.models import Role, User
 from cooperations.finess import with_check_key as finess_with_key
 from cooperations.models import (
-    ActionKind,
-    Commitment,
     CompositionSource,
     CooperationStructure,
     Department,
@@ -16,11 +14,10 @@ from cooperations.models import (
     Membership,
     Region,
     StructureKind,
-    Theme,
 )
-from cooperations.services import create_cpom
-from indicators.models import Indicator, IndicatorKind, TargetValue
-from indicators.values import ValueType
+from core.values import ValueType
+from cpom.models import ActionKind, Commitment, Indicator, IndicatorKind, TargetValue, Theme
+from cpom.services import create_cpom
 
 
 def region(code="11"):

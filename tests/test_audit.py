@@ -20,7 +20,7 @@ from tests.factories import CommitmentFactory, LegalEntityFactory, StructureFact
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ("accounts", "cooperations", "indicators", "diagnostics")
+DOMAIN_APPS = ("accounts", "cooperations", "cpom", "indicators", "diagnostics")
 # Models kept out of the trail, each with its reason. A new model of the
 # domain apps must be audited or named here: this test fails otherwise.
 NOT_AUDITED = {
@@ -33,8 +33,8 @@ NOT_AUDITED = {
     "cooperations.registerengagement": "import FINESS+",
     "cooperations.importrun": "compte rendu d’import (auteur, date, résultat)",
     # Immutable records: written once, never edited.
-    "cooperations.annexfile": "PDF généré, empreinte SHA-256",
-    "cooperations.annexarchive": "ZIP généré, expire",
+    "cpom.annexfile": "PDF généré, empreinte SHA-256",
+    "cpom.annexarchive": "ZIP généré, expire",
     "indicators.declarationevent": "est lui-même un journal",
     "indicators.inputimport": "import de données, auteur et empreinte",
     "indicators.hospitalstay": "données importées en masse",
@@ -54,12 +54,12 @@ def test_every_domain_model_is_audited_or_exempted_with_a_reason():
             continue
         assert (label in audited) != (label in NOT_AUDITED), label
     assert {
-        "cooperations.cpom",
-        "cooperations.commitment",
+        "cpom.cpom",
+        "cpom.commitment",
         "cooperations.cooperationstructure",
         "cooperations.membership",
-        "indicators.indicator",
-        "indicators.targetvalue",
+        "cpom.indicator",
+        "cpom.targetvalue",
         "indicators.declaration",
         "diagnostics.axis",
         "accounts.user",
@@ -209,9 +209,9 @@ def test_queries_stay_constant_as_the_trail_grows(world, admin_client):
         return len(ctx), len(response.context["entries"])
 
     add_commitments(2)
-    small, shown_small = queries(model="cooperations.commitment")
+    small, shown_small = queries(model="cpom.commitment")
     add_commitments(25)
-    large, shown_large = queries(model="cooperations.commitment")
+    large, shown_large = queries(model="cpom.commitment")
     assert shown_large > shown_small
     assert large == small
     # Every kind of object on one page: still bounded by the number of audited models, not by the rows.

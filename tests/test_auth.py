@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 PASSWORD = "un-mot-de-passe-solide-2026"
 

@@ -6,8 +6,7 @@ from django.conf import settings
 
 from cooperations.models import Establishment
 from cooperations.tasks import import_reference_file
-
-from .conftest import load_reference_lists
+from tests.conftest import load_reference_lists
 
 SAE_HEADER = (
     "bor;an;fi;rs;rscom;fi_ej;grp;stj;stjr;cat;catr;espic;mft;ccr;nat;sir;reg;dep;reg_diff;dep_diff;COMINSEE;NOMCOM"
@@ -36,10 +35,9 @@ def test_import_task_runs_and_saves(worker_queue, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_annex_archive_task_builds_the_zip(worker_queue):
-    from cooperations.models import AnnexArchive
-    from cooperations.tasks import build_annex_archive
-
-    from .conftest import build_world
+    from cpom.models import AnnexArchive
+    from cpom.tasks import build_annex_archive
+    from tests.conftest import build_world
 
     load_reference_lists()
     world = build_world()
@@ -60,8 +58,7 @@ def test_reminder_task_in_the_worker_sends_once(worker_queue):
 
     from indicators.models import Campaign
     from indicators.tasks import send_campaign_reminders
-
-    from .conftest import build_world
+    from tests.conftest import build_world
 
     load_reference_lists()
     world = build_world()
@@ -83,8 +80,7 @@ def test_computation_task_in_the_worker(worker_queue):
     imported stays; without REDIS_URL the task runs eagerly, and says so."""
     from indicators.models import ComputationRun, ComputedValue
     from indicators.tasks import compute_indicators
-
-    from .conftest import build_world
+    from tests.conftest import build_world
 
     if not worker_queue:
         pytest.skip("REDIS_URL absent : pas de worker Celery réel, la tâche est couverte en mode eager ailleurs.")

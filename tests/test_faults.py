@@ -17,9 +17,10 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from cooperations.models import AnnexArchive, Commitment, CooperationStructure, Cpom
-from cpom.celery import app
-from cpom.errors import server_error
+from config.celery import app
+from config.errors import server_error
+from cooperations.models import CooperationStructure
+from cpom.models import AnnexArchive, Commitment, Cpom
 from diagnostics.models import Axis, InventoryItem, StructureView
 from indicators import services as follow_up
 from indicators.models import Campaign, ComputationRun, Declaration, DeclarationStatus
@@ -94,7 +95,7 @@ def test_with_redis_stopped_the_site_works_and_declarations_save(
 
         client.force_login(world["users"]["negotiator"])
         for url in (
-            reverse("cooperations:cpom_list"),
+            reverse("cpom:cpom_list"),
             world["cpom_a"].get_absolute_url(),
             reverse("indicators:campaign_dashboard", args=[campaign.pk]),
             reverse("indicators:computation_list"),
@@ -110,9 +111,7 @@ def test_with_redis_stopped_the_site_works_and_declarations_save(
         assert ComputationRun.objects.latest("pk").status == ComputationRun.Status.PENDING
         # An archive asked for: recorded, pending, no error page.
         with django_capture_on_commit_callbacks(execute=True):
-            response, seconds = _timed(
-                lambda: client.post(reverse("cooperations:annex_archive_create"), {"status": "signe"})
-            )
+            response, seconds = _timed(lambda: client.post(reverse("cpom:annex_archive_create"), {"status": "signe"}))
         assert response.status_code == 302 and seconds < 5
         assert AnnexArchive.objects.latest("pk").status == AnnexArchive.Status.PENDING
 
@@ -124,14 +123,14 @@ def test_with_redis_stopped_the_site_works_and_declarations_save(
 def test_work_asked_for_while_redis_was_stopped_runs_once_it_is_back(
     world, settings, client, eager, django_capture_on_commit_callbacks
 ):
-    from cooperations.tasks import purge_expired_archives
+    from cpom.tasks import purge_expired_archives
     from indicators.tasks import compute_every_night
 
     with redis_stopped(settings):
         client.force_login(world["users"]["negotiator"])
         client.post(reverse("indicators:computation_list"), {"year": 2025})
         with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("cooperations:annex_archive_create"), {"status": "signe"})
+            client.post(reverse("cpom:annex_archive_create"), {"status": "signe"})
     run, archive = ComputationRun.objects.latest("pk"), AnnexArchive.objects.latest("pk")
     assert (run.status, archive.status) == ("en_attente", "en_attente")
     # Redis back: the periodic jobs (Celery beat) take up what waits for over a quarter of an hour.
@@ -205,12 +204,12 @@ def _answer_field(world):
 EDITABLE = {
     "cpom": (
         ("negotiator", "admin"),
-        lambda w: (reverse("cooperations:cpom_update", args=[w["cpom_a"].pk]), "reference"),
+        lambda w: (reverse("cpom:cpom_update", args=[w["cpom_a"].pk]), "reference"),
         lambda w: Cpom.objects.get(pk=w["cpom_a"].pk).reference,
     ),
     "commitment (with its partners, indicators and target values)": (
         ("negotiator", "admin"),
-        lambda w: (reverse("cooperations:commitment_update", args=[w["commitment_a"].pk]), "title"),
+        lambda w: (reverse("cpom:commitment_update", args=[w["commitment_a"].pk]), "title"),
         lambda w: Commitment.objects.get(pk=w["commitment_a"].pk).title,
     ),
     "cooperation structure": (
@@ -294,7 +293,7 @@ def test_two_people_editing_the_same_object_no_silent_overwrite(world, name):
 def test_a_stale_cpom_page_is_refused_with_a_message(client, world):
     cpom = world["cpom_a"]
     opened = cpom.version
-    url = reverse("cooperations:cpom_update", args=[cpom.pk])
+    url = reverse("cpom:cpom_update", args=[cpom.pk])
     data = {"first_year": 2026, "last_year": 2030, "version": opened}
     client.force_login(world["users"]["admin"])
     assert client.post(url, {**data, "reference": "ARS-2026-001"}).status_code == 302
@@ -315,8 +314,8 @@ def test_validate_and_send_back_at_once_the_second_is_refused(world):
 
 
 def test_a_proposal_decided_twice_keeps_the_first_answer(world):
-    from cooperations import services
-    from cooperations.models import ChangeProposal, ProposalStatus
+    from cpom import services
+    from cpom.models import ChangeProposal, ProposalStatus
 
     proposal, admin = world["proposal_a"], world["users"]["admin"]
     services.decide_proposal(proposal, world["users"]["negotiator"], accept=False, note="Non")

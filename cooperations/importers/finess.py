@@ -13,9 +13,9 @@ from django.db import reset_queries
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..finess import finess_error, normalize_finess
-from ..models import Category, Department, Establishment, LegalEntity, LegalStatus
-from .base import Layout, RowError, diff_fields
+from cooperations.finess import finess_error, normalize_finess
+from cooperations.importers.base import Layout, RowError, diff_fields
+from cooperations.models import Category, Department, Establishment, LegalEntity, LegalStatus
 
 # FINESS writes the overseas départements 9A…9F; INSEE writes 971…976.
 OVERSEAS_DEPARTMENTS = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9E": "975", "9F": "976"}

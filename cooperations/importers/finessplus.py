@@ -27,8 +27,10 @@ import ijson
 from django.db import reset_queries, transaction
 from django.utils.translation import gettext as _
 
-from ..finess import finess_error, normalize_finess
-from ..models import (
+from cooperations.finess import finess_error, normalize_finess
+from cooperations.importers.base import ImportRefusedError, ImportReport, RowError
+from cooperations.importers.ght import ght_code
+from cooperations.models import (
     Category,
     CompositionSource,
     CooperationStructure,
@@ -42,8 +44,6 @@ from ..models import (
     RegisterEngagement,
     StructureKind,
 )
-from .base import ImportRefusedError, ImportReport, RowError
-from .ght import ght_code
 
 BATCH = 500
 BOM = b"\xef\xbb\xbf"

@@ -14,7 +14,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..models import (
+from cooperations.importers.base import Layout, RowError, diff_fields
+from cooperations.importers.finess import checked_finess
+from cooperations.models import (
     CompositionSource,
     CooperationStructure,
     Establishment,
@@ -24,8 +26,6 @@ from ..models import (
     Region,
     StructureKind,
 )
-from .base import Layout, RowError, diff_fields
-from .finess import checked_finess
 
 GHT = gettext_lazy("GHT")
 MEMBERS = gettext_lazy("Membres de GHT")

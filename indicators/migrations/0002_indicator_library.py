@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from indicators.library import load_library
+from cpom.library import load_library
 
 
 def load(apps, schema_editor):

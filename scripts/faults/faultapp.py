@@ -1,5 +1,5 @@
 """The Celery app of the fault scripts' workers: the project's own app
-(cpom.celery), with two knobs for the scripts only:
+(config.celery), with two knobs for the scripts only:
 
 - FAULTS_SLOW_SECONDS: each computed indicator and each annex of an archive
   takes that much longer, so that a worker can be killed in the middle;
@@ -14,7 +14,7 @@ import time
 
 from celery import signals
 
-from cpom.celery import app
+from config.celery import app
 
 SLOW = float(os.environ.get("FAULTS_SLOW_SECONDS", "0") or 0)
 VISIBILITY = os.environ.get("FAULTS_VISIBILITY_TIMEOUT", "")
@@ -42,7 +42,7 @@ def _slowed(function):
 def slow_down(**_kwargs):
     if not SLOW:
         return
-    from cooperations import annex
+    from cpom import annex
     from indicators import computations
 
     for module, name in ((computations, "store"), (annex, "annex_pdf")):

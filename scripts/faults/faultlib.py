@@ -214,7 +214,7 @@ class Redis:
 
 def project_env(database_url: str, redis_url: str = "", media: Path | None = None, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="cpom.settings", LOG_LEVEL="WARNING")
+    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING")
     if redis_url:
         env["REDIS_URL"] = redis_url
     if media:
@@ -285,7 +285,7 @@ def children(pid: int) -> list[int]:
 def gunicorn(env: dict, port: int, log: Path, workers: int = 2) -> subprocess.Popen:
     _refuse_shared(port)
     process = spawn(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "cpom.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
          "--timeout", "60", "--graceful-timeout", "5"],
         env,
         log,

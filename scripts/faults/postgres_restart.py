@@ -3,7 +3,7 @@ settings, DEBUG off) serves negotiators saving commitments (title and every
 target value in one save) and a director saving a draft, while the database
 is restarted (pg_ctl restart -m fast: every connection cut). Every failed
 request must get the French error page (503 once handler500 is wired to
-cpom.errors.server_error, 500 otherwise), the site must come back by itself,
+config.errors.server_error, 500 otherwise), the site must come back by itself,
 and nothing may be half-saved: each commitment's title and targets carry the
 same round number.
 
@@ -138,7 +138,7 @@ def main():
         f"({Counter(a[2] for a in unclean) if unclean else 'aucune'})",
     )
     if counts.get(500) and not counts.get(503):
-        info("les coupures de base répondent 500 : handler500 n’est pas branché sur cpom.errors.server_error (503)")
+        info("les coupures de base répondent 500 : handler500 n’est pas branché sur config.errors.server_error (503)")
     last_failure = max((t for t, _k, status, _f in answers if status not in (200, 302)), default=cut)
     tail = [a for a in answers if a[0] > back + 3]
     check(

@@ -59,7 +59,7 @@ def main():
     ids = seed(env)
     gunicorn(env, HTTP_PORT, base / "gunicorn.log")
     spawn(
-        [PYTHON, "-m", "celery", "-A", "cpom", "worker", "-P", "solo", "--without-gossip", "--without-mingle",
+        [PYTHON, "-m", "celery", "-A", "config", "worker", "-P", "solo", "--without-gossip", "--without-mingle",
          "--loglevel=info"],
         env,
         base / "worker.log",
@@ -135,7 +135,7 @@ def main():
     pg.sql(DB, f"UPDATE cooperations_annexarchive SET created_at = '{stale}' WHERE id = {archive_down}")
     django_shell(
         env,
-        "from indicators.tasks import compute_every_night\nfrom cooperations.tasks import purge_expired_archives\n"
+        "from indicators.tasks import compute_every_night\nfrom cpom.tasks import purge_expired_archives\n"
         "compute_every_night.delay()\npurge_expired_archives.delay()\n",
     )
     done = wait_for(

@@ -152,7 +152,7 @@ def case_pool_process_killed_during_computation(pg, env, base, ids):
 
 ARCHIVE = """
 from accounts.models import User
-from cooperations.annex import request_archive
+from cpom.annex import request_archive
 from cooperations.models import Cpom, Region
 region = Region.objects.get(code="11")
 cpoms = list(Cpom.objects.filter(region=region).order_by("pk"))

@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from config.celery import app as celery_app
 from cooperations.importers.base import ImportRefusedError, run_import
 from cooperations.importers.finessplus import run_finessplus_import
 from cooperations.importers.ght import GHT_LAYOUTS
-from cooperations.management.commands.bench_finessplus import write_generated_file
 from cooperations.models import (
     CompositionSource,
     CooperationStructure,
@@ -24,9 +24,8 @@ from cooperations.models import (
     RegisterEngagement,
     StructureKind,
 )
-from cpom.celery import app as celery_app
-
-from ..factories import GhtFactory, LegalEntityFactory, MembershipFactory, finess_with_key
+from tests.factories import GhtFactory, LegalEntityFactory, MembershipFactory, finess_with_key
+from tooling.management.commands.bench_finessplus import write_generated_file
 
 SAMPLE = Path(settings.BASE_DIR) / "data" / "reference" / "finessplus_structures_extrait_20260309.json"
 GHT_LIST = Path(settings.BASE_DIR) / "data" / "reference" / "sae2023_ght.csv"
@@ -255,7 +254,7 @@ def test_admin_uploads_the_flux_and_reads_the_report(
         "status": "termine",
         "progress": 100,
     }
-    entity_page = client.get(reverse("cooperations:legal_entity_detail", args=["010000339"])).content.decode()
+    entity_page = client.get(reverse("portal:legal_entity_detail", args=["010000339"])).content.decode()
     assert "CPOM n° 879579" in entity_page and "un CPOM qui n’a pas son pendant dans l’application" in entity_page
     assert "Fermée le 2 mars 2026" in entity_page
 

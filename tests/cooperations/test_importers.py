@@ -7,7 +7,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from cooperations.demo_compositions import reconstruct_idf_compositions
 from cooperations.importers.base import ImportRefusedError, run_import
 from cooperations.importers.finess import FINESS_LAYOUTS
 from cooperations.importers.ght import GHT_LAYOUTS
@@ -20,6 +19,7 @@ from cooperations.models import (
     Membership,
     StructureKind,
 )
+from demo.compositions import reconstruct_idf_compositions
 
 REFERENCE = Path(settings.BASE_DIR) / "data" / "reference"
 SAE_HEADER = (

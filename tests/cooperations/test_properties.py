@@ -11,19 +11,15 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cooperations.exports import XLSX_ILLEGAL
 from cooperations.finess import with_check_key
 from cooperations.forms import CooperationStructureForm, ImportUploadForm
-from cooperations.forms_cpom import CpomForm
 from cooperations.importers.base import ImportRefusedError, run_import
 from cooperations.importers.finess import FINESS_LAYOUTS
 from cooperations.importers.finessplus import run_finessplus_import
 from cooperations.importers.ght import GHT_LAYOUTS
 from cooperations.models import (
     Category,
-    Commitment,
     CooperationStructure,
-    Cpom,
     Establishment,
     ImportRun,
     LegalEntity,
@@ -32,10 +28,11 @@ from cooperations.models import (
     RegisterEngagement,
 )
 from cooperations.tasks import run_uploaded_import
-from indicators.models import Indicator, TargetValue
-
-from ..factories import commitment_post_data
-from ..hostile import (
+from core.exports import XLSX_ILLEGAL
+from cpom.forms import CpomForm
+from cpom.models import Commitment, Cpom, Indicator, TargetValue
+from tests.factories import commitment_post_data
+from tests.hostile import (
     FEW,
     PROPERTY,
     assert_fits_columns,
@@ -394,7 +391,7 @@ def test_commitment_page_saves_all_or_nothing(world, client, fields, targets, ba
     with rolled_back():
         before = counts(Commitment, Indicator, TargetValue)
         title = Commitment.objects.get(pk=commitment.pk).title
-        response = client.post(reverse("cooperations:commitment_update", args=[commitment.pk]), data)
+        response = client.post(reverse("cpom:commitment_update", args=[commitment.pk]), data)
         assert response.status_code in (200, 302)
         if response.status_code == 200:
             assert counts(Commitment, Indicator, TargetValue) == before
@@ -418,7 +415,7 @@ def test_cpom_list_export_neutralises_formulas(world, client, export_format, nam
     with rolled_back():
         LegalEntity.objects.filter(pk=cpom.legal_entity_id).update(name=name[:255])
         Cpom.objects.filter(pk=cpom.pk).update(reference=reference[:50])
-        response = client.get(reverse("cooperations:cpom_list"), {"_export": export_format})
+        response = client.get(reverse("cpom:cpom_list"), {"_export": export_format})
         assert response.status_code == 200
         content = b"".join(response.streaming_content) if response.streaming else response.content
         rows = csv_rows(content) if export_format == "csv" else xlsx_rows(content)

@@ -6,8 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperations.models import MemberRole
-
-from ..factories import EstablishmentFactory, GhtFactory, LegalEntityFactory, MembershipFactory, department
+from tests.factories import EstablishmentFactory, GhtFactory, LegalEntityFactory, MembershipFactory, department
 
 
 def populate(n):

@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from cooperations.models import CommitmentPartner, CooperationStructure, FrozenCpomError, Membership
+from cooperations.models import CooperationStructure, Membership
+from cpom.models import CommitmentPartner, FrozenCpomError
 from diagnostics import services
 from diagnostics.models import Axis, Diagnostic, GridObjective, GridQuestion, InventoryItem, StructureView
 
@@ -245,7 +246,7 @@ def _queries(client, url):
 
 
 def test_diagnostic_page_queries_do_not_grow(client, world):
-    from ..factories import GhtFactory, LegalEntityFactory, MembershipFactory, department
+    from tests.factories import GhtFactory, LegalEntityFactory, MembershipFactory, department
 
     diagnostic = world["diagnostic_idf"]
     _login(client, world, "negotiator")
@@ -281,7 +282,7 @@ def test_admins_edit_the_grid(client, world):
 
 
 def test_a_director_sees_only_what_he_may_see_elsewhere(client, world):
-    from ..factories import MembershipFactory, StructureFactory
+    from tests.factories import MembershipFactory, StructureFactory
 
     diagnostic = world["diagnostic_idf"]
     secret = StructureFactory(region=diagnostic.region, name="GCS secret de Bravo", kind="gcs_moyens")

@@ -7,8 +7,7 @@ from hypothesis import strategies as st
 
 from diagnostics.forms import AnswersForm
 from diagnostics.models import Diagnostic, GridQuestion
-
-from ..hostile import (
+from tests.hostile import (
     FORMULAS,
     PROPERTY,
     hostile_text,

@@ -6,9 +6,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from cooperations.models import Cpom
-
-from .test_journeys import log_in
+from cpom.models import Cpom
+from tests.e2e.test_journeys import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,11 +27,11 @@ def _pages(w):
         reverse("cooperations:establishment_list"),
         reverse("cooperations:establishment_detail", args=[w["sites"]["a"].finess]),
         reverse("cooperations:structure_detail", args=[w["ght_idf"].pk]),
-        reverse("cooperations:cpom_list"),
-        reverse("cooperations:cpom_detail", args=[w["cpom_a"].pk]),
-        reverse("cooperations:commitment_update", args=[w["commitment_a"].pk]),
-        reverse("cooperations:annex_preview", args=[w["cpom_a"].pk]),
-        reverse("cooperations:cpom_history", args=[w["cpom_a"].pk]),
+        reverse("cpom:cpom_list"),
+        reverse("portal:cpom_detail", args=[w["cpom_a"].pk]),
+        reverse("cpom:commitment_update", args=[w["commitment_a"].pk]),
+        reverse("portal:annex_preview", args=[w["cpom_a"].pk]),
+        reverse("cpom:cpom_history", args=[w["cpom_a"].pk]),
         reverse("indicators:campaign_dashboard", args=[w["campaign_idf"].pk]),
         reverse("indicators:validation_queue", args=[w["campaign_idf"].pk]),
         reverse("indicators:declaration_detail", args=[w["declaration_a"].pk]),
@@ -45,7 +44,7 @@ def _pages(w):
         reverse("home"),
         reverse("indicators:my_declarations"),
         reverse("indicators:declare", args=[w["campaign_idf"].pk, w["entities"]["a"].finess]),
-        reverse("cooperations:cpom_detail", args=[w["cpom_a_old"].pk]),
+        reverse("portal:cpom_detail", args=[w["cpom_a_old"].pk]),
     ]
     admin = [reverse("cooperations:import_list"), reverse("admin:index"), reverse("audit_log")]
     return {"nego_idf": negotiator, "dir_a": director, "admin_t": admin}
@@ -92,7 +91,7 @@ def test_a_planted_inline_script_is_blocked(page, live_server, e2e_world):
 def test_deleting_a_draft_cpom_asks_first(page, live_server, e2e_world):
     draft = e2e_world["cpom_a_draft"]
     log_in(page, live_server, "nego_idf")
-    page.goto(f"{live_server.url}{reverse('cooperations:cpom_detail', args=[draft.pk])}")
+    page.goto(f"{live_server.url}{reverse('portal:cpom_detail', args=[draft.pk])}")
 
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.get_by_role("button", name="Supprimer le projet").click()
@@ -102,6 +101,6 @@ def test_deleting_a_draft_cpom_asks_first(page, live_server, e2e_world):
     messages = []
     page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Supprimer le projet").click()
-    expect(page).to_have_url(f"{live_server.url}{reverse('cooperations:cpom_list')}")
+    expect(page).to_have_url(f"{live_server.url}{reverse('cpom:cpom_list')}")
     assert messages == ["Supprimer ce projet de CPOM et ses engagements ?"]
     assert not Cpom.objects.filter(pk=draft.pk).exists()

@@ -5,7 +5,7 @@ into a commitment and finds it in the CPOM."""
 import pytest
 from playwright.sync_api import expect
 
-from .test_journeys import log_in
+from tests.e2e.test_journeys import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

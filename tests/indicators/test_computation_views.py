@@ -113,7 +113,7 @@ def test_computed_values_feed_the_status_and_the_annex(client, world, eager):
     _login(client, world, "negotiator")
     page = client.get(world["cpom_a_old"].get_absolute_url()).content.decode()
     assert "0 % en 2025" in page
-    preview = client.get(reverse("cooperations:annex_preview", args=[world["cpom_a_old"].pk]), {"suivi": "1"})
+    preview = client.get(reverse("portal:annex_preview", args=[world["cpom_a_old"].pk]), {"suivi": "1"})
     assert "0 %" in preview.content.decode()
 
 

@@ -9,8 +9,7 @@ import pytest
 from indicators import computations, services
 from indicators.inputs import home_department, import_inputs
 from indicators.models import ComputationRun, ComputedValue, HospitalStay, InputImport, SupportCost
-
-from ..factories import CommitmentFactory, EstablishmentFactory, IndicatorFactory, LegalEntityFactory, department
+from tests.factories import CommitmentFactory, EstablishmentFactory, IndicatorFactory, LegalEntityFactory, department
 
 
 def _csv(*lines):
@@ -278,7 +277,7 @@ def test_home_department_of_an_area(code, department):
 
 
 def test_generated_stays_are_deterministic_and_replace_themselves(world):
-    from indicators.stays_generator import generate_rows, generate_stays
+    from demo.stays_generator import generate_rows, generate_stays
 
     region = world["campaign_idf"].region
     first = list(generate_rows(300, seed=5, year=2025, region=region))
@@ -359,7 +358,7 @@ def test_scansante_activity_and_its_evolution(world):
 
 
 def test_a_new_member_of_the_ght_changes_the_stored_rate(world, leakage):
-    from ..factories import MembershipFactory
+    from tests.factories import MembershipFactory
 
     _stays(world, (leakage["a"], "78100", "MCO", 9), (leakage["c"], "78100", "MCO", 1))
     first, _changed = computations.store(leakage["indicator"], 2025)

@@ -16,9 +16,8 @@ from indicators.follow_up import campaigns_to_remind, entity_rows, region_totals
 from indicators.models import Campaign, Declaration, DeclarationEvent, DeclarationStatus
 from indicators.progress import Progress, build_chart, indicator_progress, meets, summarise
 from indicators.tasks import send_campaign_reminders
-
-from ..conftest import open_campaign_for
-from ..factories import UserFactory
+from tests.conftest import open_campaign_for
+from tests.factories import UserFactory
 
 TODAY = timezone.localdate()
 

@@ -14,10 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cooperations.models import Commitment, Cpom
-from indicators.models import Campaign, Declaration, DeclarationStatus, Indicator, TargetValue
-
-from ..factories import LegalEntityFactory, department
+from cpom.models import Commitment, Cpom, Indicator, TargetValue
+from indicators.models import Campaign, Declaration, DeclarationStatus
+from tests.factories import LegalEntityFactory, department
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
@@ -407,7 +406,7 @@ def test_annex_with_follow_up_shows_validated_values_and_leaves_the_signed_pdf_a
     from indicators import services
 
     _login(client, world, "negotiator")
-    url = reverse("cooperations:annex_download", args=[world["cpom_a_old"].pk])
+    url = reverse("portal:annex_download", args=[world["cpom_a_old"].pk])
     signed = b"".join(client.get(url).streaming_content)
     services.validate_declaration(world["users"]["negotiator"], world["declaration_a"])
     followed = client.get(url, {"suivi": "1"})
@@ -417,7 +416,7 @@ def test_annex_with_follow_up_shows_validated_values_and_leaves_the_signed_pdf_a
     assert "Valeur validée" in text and "Édition du suivi" in text and "11 vacations" in text
     # The signed annex is still the one signed, byte for byte.
     assert b"".join(client.get(url).streaming_content) == signed
-    preview = client.get(reverse("cooperations:annex_preview", args=[world["cpom_a_old"].pk]), {"suivi": "1"})
+    preview = client.get(reverse("portal:annex_preview", args=[world["cpom_a_old"].pk]), {"suivi": "1"})
     assert "Valeur validée" in preview.content.decode()
 
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cooperations.exports import XLSX_ILLEGAL, neutralise
+from core.exports import XLSX_ILLEGAL, neutralise
+from core.values import ValueType, parse_value, raw_value, to_decimal
 from indicators import services
 from indicators.forms_follow_up import (
     CampaignForm,
@@ -23,9 +24,7 @@ from indicators.forms_follow_up import (
 )
 from indicators.inputs import InputError, decode, import_inputs, parse_costs, parse_stays
 from indicators.models import Declaration, DeclarationEvent, HospitalStay, InputImport, SupportCost
-from indicators.values import ValueType, parse_value, raw_value, to_decimal
-
-from ..hostile import (
+from tests.hostile import (
     FEW,
     PROPERTY,
     assert_fits_columns,
@@ -262,7 +261,7 @@ def test_evidence_check(data, name):
     all_cpoms=st.sampled_from(["", "on", "x"]),
 )
 def test_follow_up_forms_never_raise(world, reason, note, year, dates, all_cpoms):
-    from cooperations.models import Cpom
+    from cpom.models import Cpom
 
     nego = world["users"]["negotiator"]
     forms = [
@@ -310,7 +309,7 @@ def test_follow_up_exports_neutralise_formulas(world, client, export_format, lab
     """The validation queue and the dashboard: an indicator label, an
     entity name or a declared text from users never becomes a formula."""
     from cooperations.models import LegalEntity
-    from indicators.models import Indicator
+    from cpom.models import Indicator
 
     declaration = world["declaration_a"]
     campaign = world["campaign_idf"]

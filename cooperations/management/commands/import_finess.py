@@ -1,6 +1,5 @@
 from cooperations.importers.finess import FINESS_LAYOUTS
-
-from ._import import ImportCommand
+from cooperations.management.commands._import import ImportCommand
 
 
 class Command(ImportCommand):

@@ -1,6 +1,5 @@
 from cooperations.importers.ght import GHT_LAYOUTS
-
-from ._import import ImportCommand
+from cooperations.management.commands._import import ImportCommand
 
 
 class Command(ImportCommand):

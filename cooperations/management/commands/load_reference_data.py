@@ -26,6 +26,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.MIGRATE_HEADING(f"{command} {path.name}"))
             call_command(command, str(path), stdout=self.stdout, verbosity=options["verbosity"])
             self.stdout.write(f"  ({time.perf_counter() - started:.1f} s)")
-        call_command("build_demo_ght", stdout=self.stdout)
         # The real public figures of the computed indicators (Hospi Diag, ScanSanté), loaded by their app.
         call_command("load_public_figures", stdout=self.stdout)

@@ -1,0 +1,171 @@
+"""Pages that read several apps: each role's home, the legal entity's page,
+the CPOM page with its follow-up, and the follow-up edition of the annex."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, prefetch_related_objects
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cooperations.models import CooperationStructure, Establishment, LegalEntity, StructureKind
+from cooperations.permissions import can_create_structure
+from cooperations.views import _links_context
+from core.pages import crumbs
+from cpom import permissions, services
+from cpom.annex import annex_context, annex_filename, annex_pdf
+from cpom.forms import STATUS_STEPS, CommentForm
+from cpom.models import Cpom
+from cpom.permissions import can_create_cpom
+from cpom.selectors import compare_cpoms, cpom_threads
+from cpom.tables import STATUS_BADGES
+from cpom.versions import commitments_with_content, cpom_history, version_diffs
+from cpom.views import HISTORY_ON_PAGE, annex_version, cpom_crumbs, visible_cpom
+from indicators.models import Campaign
+from indicators.progress import attach_progress
+from indicators.selectors import known_value_displays
+
+
+def _known_values(request, version):
+    """The follow-up edition (``?suivi=1``) shows each indicator's known values; the contract itself none."""
+    if not request.GET.get("suivi"):
+        return None
+    content = version.content if version.is_signed else None
+    if content is None:
+        from cpom.versions import snapshot
+
+        content = snapshot(version.cpom)
+    return known_value_displays([i["id"] for item in content["commitments"] for i in item["indicators"]])
+
+
+@login_required
+def home(request):
+    user = request.user
+    context = {"nav": "home", "title": _("Accueil")}
+    if user.is_director:
+        entity = get_object_or_404(LegalEntity.objects.visible_to(user).select_related("legal_status", "department"))
+        context["entity"] = entity
+        context["site_count"] = entity.establishments.count()
+        context["structures"] = (
+            CooperationStructure.objects.visible_to(user).annotate(member_count=Count("memberships")).order_by("kind")
+        )
+        context["cpoms"] = Cpom.objects.visible_to(user).order_by("-first_year")
+        campaigns = Campaign.objects.visible_to(user)
+        context["open_campaigns"] = campaigns.accepting_on(timezone.localdate()).order_by("-year")
+        return render(request, "portal/home_director.html", context)
+    establishments = Establishment.objects.visible_to(user)
+    structures = CooperationStructure.objects.visible_to(user)
+    context.update(
+        {
+            "establishment_count": establishments.count(),
+            "entity_count": LegalEntity.objects.visible_to(user).count(),
+            "structure_counts": [
+                (StructureKind(row["kind"]).label, row["n"])
+                for row in structures.values("kind").annotate(n=Count("pk")).order_by("-n")
+            ],
+            "ght_count": structures.filter(kind=StructureKind.GHT).count(),
+            "reconstructed_count": structures.filter(composition_source="reconstituee").count(),
+            "can_create": can_create_structure(user),
+        }
+    )
+    return render(request, "portal/home.html", context)
+
+
+@login_required
+def legal_entity_detail(request, finess):
+    entity = get_object_or_404(
+        LegalEntity.objects.visible_to(request.user).select_related("legal_status", "department", "region"),
+        finess=finess,
+    )
+    sites = entity.establishments.select_related("category", "department").order_by("name")
+    context = {
+        "entity": entity,
+        "sites": sites,
+        "nav": "establishments",
+        "title": entity.name,
+        "breadcrumb_data": crumbs(entity.name, (_("Établissements"), reverse("cooperations:establishment_list"))),
+    }
+    context.update(_links_context(request.user, entity))
+    engagements = list(entity.register_engagements.select_related("establishment").order_by("-effective_date"))
+    context["register_engagements"] = engagements
+    app_cpoms = list(Cpom.objects.visible_to(request.user).filter(legal_entity=entity).order_by("-first_year"))
+    context["app_cpoms"] = app_cpoms
+    context.update(compare_cpoms([e for e in engagements if e.is_cpom], app_cpoms, register_loaded=bool(engagements)))
+    context["can_create_cpom"] = can_create_cpom(request.user) and (
+        request.user.is_admin or entity.region_id == request.user.region_id
+    )
+    return render(request, "portal/legal_entity_detail.html", context)
+
+
+@login_required
+def cpom_detail(request, pk):
+    cpom = visible_cpom(request, pk)
+    user = request.user
+    commitments = commitments_with_content(cpom)
+    # The diagnostic an axis of which became the commitment (diagnostics points here, not the reverse).
+    prefetch_related_objects(commitments, "diagnostic_axes__diagnostic")
+    threads, proposals = cpom_threads(cpom)
+    for commitment in commitments:
+        commitment.thread = threads.get(commitment.pk, [])
+        commitment.proposal_list = proposals.get(commitment.pk, [])
+        commitment.pending_count = sum(1 for p in commitment.proposal_list if p.is_pending)
+        for indicator in commitment.indicators.all():
+            targets = {t.year: t for t in indicator.targets.all()}
+            for target in targets.values():
+                target.indicator = indicator
+            indicator.target_row = [(year, targets.get(year)) for year in cpom.years]
+    versions = list(cpom.versions.select_related("opened_by", "signed_by").order_by("number"))
+    can_manage = permissions.can_manage_cpom(user, cpom)
+    context = {
+        "cpom": cpom,
+        "progress_totals": attach_progress(commitments) if cpom.has_been_signed else [],
+        "commitments": commitments,
+        "general_thread": threads.get(None, []),
+        "versions": version_diffs(versions),
+        "open_version": next((v for v in versions if not v.is_signed), None),
+        "history": cpom_history(cpom, limit=HISTORY_ON_PAGE),
+        "steps": [(step, step.label, i) for i, step in enumerate(STATUS_STEPS)],
+        "step_index": STATUS_STEPS.index(cpom.status),
+        "status_badge": STATUS_BADGES[cpom.status],
+        "can_manage": can_manage,
+        "can_edit": permissions.can_edit_cpom_content(user, cpom),
+        "can_delete": permissions.can_delete_cpom(user, cpom),
+        "can_comment": permissions.can_comment(user, cpom),
+        "can_propose": permissions.can_propose_change(user, cpom),
+        "is_director": permissions.is_director_of(user, cpom),
+        "can_export": permissions.can_export_annex(user, cpom),
+        "signature_problems": services.signature_problems(cpom, commitments) if can_manage and cpom.is_editable else [],
+        "comment_form": CommentForm(),
+        "today": timezone.localdate(),
+        "nav": "cpoms",
+        "title": str(cpom),
+        "breadcrumb_data": cpom_crumbs(cpom),
+    }
+    return render(request, "cpom/cpom_detail.html", context)
+
+
+@login_required
+def annex_preview(request, pk):
+    cpom = visible_cpom(request, pk)
+    permissions.require(permissions.can_export_annex(request.user, cpom))
+    version = annex_version(request, cpom)
+    return render(request, "cpom/annex.html", annex_context(cpom, version, _known_values(request, version)))
+
+
+@login_required
+def annex_download(request, pk):
+    cpom = visible_cpom(request, pk)
+    permissions.require(permissions.can_export_annex(request.user, cpom))
+    version = annex_version(request, cpom)
+    known = _known_values(request, version)
+    follow_up = known is not None
+    annex = annex_pdf(cpom, version, request.user, known)
+    response = FileResponse(
+        annex.file.open("rb"),
+        as_attachment=True,
+        filename=annex_filename(cpom, version, follow_up),
+        content_type="application/pdf",
+    )
+    response["X-Annex-SHA256"] = annex.sha256
+    return response
