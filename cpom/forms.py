@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperations.models import CooperationStructure, LegalEntity
 from core.forms import DateInput, DsfrFormMixin, PlainDeleteMixin
+from cpom import workflow
 from cpom.models import CPOM_MAX_YEARS, Commitment, CommitmentPartner, Cpom, CpomStatus
 from cpom.rules import vehicle_as_objective
 
@@ -274,15 +275,7 @@ PartnerFormSet = forms.inlineformset_factory(
 
 
 class TransitionForm(forms.Form):
-    ACTIONS = {
-        "share": _("Partager avec l’établissement"),
-        "return": _("Clore le tour de concertation"),
-        "ready": _("Prêt à signer"),
-        "back": _("Reprendre la rédaction"),
-        "sign": _("Enregistrer la signature"),
-        "amend": _("Ouvrir un avenant"),
-    }
-    action = forms.ChoiceField(choices=list(ACTIONS.items()))
+    action = forms.ChoiceField(choices=[(a.name, a.label) for a in workflow.ACTIONS.values()])
     message = forms.CharField(required=False, max_length=5000)
     signed_on = forms.DateField(required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
     reason = forms.CharField(required=False, max_length=5000)

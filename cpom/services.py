@@ -7,21 +7,20 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cpom import permissions
+from cpom import permissions, workflow
 from cpom.models import (
-    EDITABLE_STATUSES,
     ChangeProposal,
     Comment,
     Commitment,
     Cpom,
-    CpomStatus,
     CpomVersion,
     FrozenCpomError,
     ProposalStatus,
     StaleVersionError,
+    TargetValue,
 )
 from cpom.rules import VEHICLE_RULE, vehicle_as_objective
-from cpom.versions import capitalized, format_date, snapshot, target_model
+from cpom.versions import capitalized, format_date, snapshot
 
 # --- CPOM: creation, negotiation steps, signature, amendments ------------------------------
 
@@ -70,8 +69,7 @@ def update_cpom(cpom, user, expected_version, *, first_year, last_year, referenc
     if current.has_been_signed and (first_year, last_year) != (current.first_year, current.last_year):
         raise ValidationError(_("La période d’un CPOM signé ne change pas ; elle est celle du contrat initial."))
     outside = sorted(
-        target_model()
-        .objects.filter(indicator__commitment__cpom=current)
+        TargetValue.objects.filter(indicator__commitment__cpom=current)
         .exclude(year__range=(first_year, last_year))
         .values_list("year", flat=True)
         .distinct()
@@ -114,16 +112,15 @@ def signature_problems(cpom, commitments=None) -> list[str]:
     return problems
 
 
-def _step(cpom, user, *, allowed_from, to, actor_ok=None):
-    """Lock the CPOM and move it to step ``to``, if it is at one of
-    ``allowed_from`` and ``user`` may (by default: the ARS of its région)."""
+def _step(cpom, user, action):
+    """Lock the CPOM and move it along ``action`` of the workflow, if it is
+    at one of the action's steps and ``user`` may take it."""
     current = _lock(cpom)
-    allowed = actor_ok(current) if actor_ok else permissions.can_manage_cpom(user, current)
-    if not allowed:
+    if not workflow.is_actor(user, current, action):
         raise PermissionDenied
-    if current.status not in allowed_from:
+    if current.status not in workflow.ACTIONS[action].sources:
         raise TransitionError(_("Action impossible à l’étape « %(step)s ».") % {"step": current.get_status_display()})
-    current.status = to
+    current.status = workflow.ACTIONS[action].target
     current._history_user = user
     return current
 
@@ -131,12 +128,7 @@ def _step(cpom, user, *, allowed_from, to, actor_ok=None):
 @transaction.atomic
 def share_with_director(cpom, user, message="") -> Cpom:
     """Open a round of concertation: the director reads, comments, proposes."""
-    current = _step(
-        cpom,
-        user,
-        allowed_from=(CpomStatus.PREPARATION,),
-        to=CpomStatus.CONCERTATION,
-    )
+    current = _step(cpom, user, "share")
     current.concertation_round += 1
     current.shared_with_director = True
     current.save()
@@ -149,13 +141,7 @@ def share_with_director(cpom, user, message="") -> Cpom:
 def return_to_ars(cpom, user, message="") -> Cpom:
     """End a round of concertation: the director hands back, or the ARS takes
     the CPOM back to answer what was said."""
-    current = _step(
-        cpom,
-        user,
-        allowed_from=(CpomStatus.CONCERTATION,),
-        to=CpomStatus.PREPARATION,
-        actor_ok=lambda c: permissions.can_manage_cpom(user, c) or permissions.is_director_of(user, c),
-    )
+    current = _step(cpom, user, "return")
     current.save()
     if message:
         Comment.objects.create(cpom=current, author=user, body=message, concertation_round=current.concertation_round)
@@ -164,12 +150,7 @@ def return_to_ars(cpom, user, message="") -> Cpom:
 
 @transaction.atomic
 def mark_ready_to_sign(cpom, user) -> Cpom:
-    current = _step(
-        cpom,
-        user,
-        allowed_from=EDITABLE_STATUSES,
-        to=CpomStatus.TO_SIGN,
-    )
+    current = _step(cpom, user, "ready")
     problems = signature_problems(current)
     pending = ChangeProposal.objects.filter(commitment__cpom=current, status=ProposalStatus.PENDING).count()
     if pending:
@@ -182,12 +163,7 @@ def mark_ready_to_sign(cpom, user) -> Cpom:
 
 @transaction.atomic
 def back_to_drafting(cpom, user) -> Cpom:
-    current = _step(
-        cpom,
-        user,
-        allowed_from=(CpomStatus.TO_SIGN,),
-        to=CpomStatus.PREPARATION,
-    )
+    current = _step(cpom, user, "back")
     current.save()
     return current
 
@@ -196,12 +172,7 @@ def back_to_drafting(cpom, user) -> Cpom:
 def sign(cpom, user, signed_on) -> Cpom:
     """Record the signature: the content is frozen and kept as signed, as the
     initial contract or as the open amendment."""
-    current = _step(
-        cpom,
-        user,
-        allowed_from=(CpomStatus.TO_SIGN,),
-        to=CpomStatus.SIGNED,
-    )
+    current = _step(cpom, user, "sign")
     problems = signature_problems(current)
     if problems:
         raise TransitionError(problems)
@@ -233,12 +204,7 @@ def open_amendment(cpom, user, reason) -> CpomVersion:
     """Reopen a signed CPOM for editing, as amendment n."""
     if not reason.strip():
         raise ValidationError(_("Indiquez l’objet de l’avenant."))
-    current = _step(
-        cpom,
-        user,
-        allowed_from=(CpomStatus.SIGNED,),
-        to=CpomStatus.PREPARATION,
-    )
+    current = _step(cpom, user, "amend")
     current.save()
     number = current.versions.order_by("-number").values_list("number", flat=True).first() + 1
     return CpomVersion.objects.create(cpom=current, number=number, reason=reason.strip(), opened_by=user)

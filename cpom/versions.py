@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cooperations.models import CooperationStructure, LegalEntity
-from cpom.models import Commitment, CommitmentPartner, Cpom
+from cpom.models import Commitment, CommitmentPartner, Cpom, Indicator, TargetValue
 
 # The labels a signed version's content is keyed by: the snapshot writes
 # them, the diff compares them, the annex reads them.
@@ -57,15 +57,6 @@ def capitalized(text):
     return text[:1].upper() + text[1:]
 
 
-def indicator_model():
-    """indicators.Indicator, reached through the relation: cooperations does not import indicators."""
-    return Commitment._meta.get_field("indicators").related_model
-
-
-def target_model():
-    return indicator_model()._meta.get_field("targets").related_model
-
-
 def commitments_with_content(cpom, pk=None):
     """The commitments of a CPOM (or only the one ``pk``) with partners,
     vehicle, indicators and targets, in a constant number of queries."""
@@ -75,7 +66,7 @@ def commitments_with_content(cpom, pk=None):
         commitments.select_related("vehicle")
         .prefetch_related(
             Prefetch("partners", queryset=partners),
-            Prefetch("indicators", queryset=indicator_model().objects.order_by("position", "pk")),
+            Prefetch("indicators", queryset=Indicator.objects.order_by("position", "pk")),
             "indicators__targets",
         )
         .order_by("position", "pk")
@@ -239,9 +230,7 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
     commitment_records = list(history["commitment"].select_related("history_user"))
     commitment_ids = {r.id for r in commitment_records}
     commitment_titles = {r.id: r.title for r in commitment_records}
-    indicator_records = list(
-        indicator_model().history.filter(commitment_id__in=commitment_ids).select_related("history_user")
-    )
+    indicator_records = list(Indicator.history.filter(commitment_id__in=commitment_ids).select_related("history_user"))
     indicator_labels = {r.id: r.label for r in indicator_records}
     records = {
         "cpom": list(history["cpom"].select_related("history_user")),
@@ -251,7 +240,7 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
         ),
         "indicator": indicator_records,
         "target": list(
-            target_model().history.filter(indicator_id__in=indicator_labels.keys()).select_related("history_user")
+            TargetValue.history.filter(indicator_id__in=indicator_labels.keys()).select_related("history_user")
         ),
     }
     names = {}

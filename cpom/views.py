@@ -21,7 +21,7 @@ from cooperations.selectors import ght_name_subquery
 from core.concurrency import STALE_MESSAGE
 from core.exports import export_response, requested_export
 from core.pages import crumbs, filtered_table
-from cpom import permissions, services
+from cpom import permissions, services, workflow
 from cpom.annex import pick_version, request_archive
 from cpom.filters import CpomFilter
 from cpom.forms import (
@@ -199,10 +199,7 @@ def cpom_transition(request, pk):
         messages.error(request, _("Action inconnue."))
         return redirect(cpom)
     action, data, user = form.cleaned_data["action"], form.cleaned_data, request.user
-    if action == "return":
-        permissions.require(permissions.can_manage_cpom(user, cpom) or permissions.is_director_of(user, cpom))
-    else:
-        permissions.require(permissions.can_manage_cpom(user, cpom))
+    permissions.require(workflow.is_actor(user, cpom, action))
     try:
         if action == "share":
             services.share_with_director(cpom, user, data["message"])

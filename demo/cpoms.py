@@ -10,17 +10,16 @@ from django.db import transaction
 
 from cooperations.models import LegalEntity, MemberRole, StructureKind
 from cpom import services
-from cpom.models import Commitment, CommitmentPartner, Cpom
-from cpom.versions import indicator_model
+from cpom.models import Commitment, CommitmentPartner, Cpom, Indicator, IndicatorTemplate
 
 DEMO_PREFIX = "DEMO-"
 
 
 def _indicator(commitment, template_label, user, baseline=None, baseline_year=None, targets=(), **overrides):
     """An indicator copied from the library template, with its targets."""
-    template = indicator_model()._meta.get_field("template").related_model.objects.get(label=template_label)
+    template = IndicatorTemplate.objects.get(label=template_label)
     fields = template.as_prefill() | overrides
-    indicator = indicator_model()(
+    indicator = Indicator(
         commitment=commitment, template=template, position=commitment.indicators.count() + 1, **fields
     )
     if baseline is not None:

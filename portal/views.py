@@ -13,7 +13,7 @@ from cooperations.models import CooperationStructure, Establishment, LegalEntity
 from cooperations.permissions import can_create_structure
 from cooperations.views import _links_context
 from core.pages import crumbs
-from cpom import permissions, services
+from cpom import permissions, services, workflow
 from cpom.annex import annex_context, annex_filename, annex_pdf
 from cpom.forms import STATUS_STEPS, CommentForm
 from cpom.models import Cpom
@@ -129,6 +129,7 @@ def cpom_detail(request, pk):
         "step_index": STATUS_STEPS.index(cpom.status),
         "status_badge": STATUS_BADGES[cpom.status],
         "can_manage": can_manage,
+        "actions": workflow.available(user, cpom),
         "can_edit": permissions.can_edit_cpom_content(user, cpom),
         "can_delete": permissions.can_delete_cpom(user, cpom),
         "can_comment": permissions.can_comment(user, cpom),

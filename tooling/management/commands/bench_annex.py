@@ -17,8 +17,7 @@ from cooperations.finess import with_check_key
 from cooperations.models import LegalEntity
 from cpom import services
 from cpom.annex import annex_context, pick_version, render_pdf, write_archive
-from cpom.models import AnnexFile, Commitment, Cpom
-from cpom.versions import indicator_model
+from cpom.models import AnnexFile, Commitment, Cpom, Indicator
 
 RUNS = 3
 
@@ -55,7 +54,7 @@ class Command(BaseCommand):
                                     theme="medicales", objective="Organiser la filière " * 12, benefits="Bénéfices " * 10)  # fmt: skip
             commitment.save()
             for k in range(indicator_count):
-                indicator = indicator_model().objects.create(
+                indicator = Indicator.objects.create(
                     commitment=commitment, label=f"Indicateur {k} de l’engagement {i}", kind="declaratif",
                     value_type="effectif", unit="patients par an", data_source="Déclaration de l’établissement",
                 )  # fmt: skip

@@ -16,8 +16,7 @@ from accounts.models import Role, User
 from cooperations.finess import with_check_key
 from cooperations.models import LegalEntity, LegalStatus
 from cpom import services
-from cpom.models import Commitment, CommitmentPartner, Cpom
-from cpom.versions import indicator_model, target_model
+from cpom.models import Commitment, CommitmentPartner, Cpom, Indicator, TargetValue
 
 RUNS = 7
 
@@ -42,7 +41,6 @@ class Command(BaseCommand):
             self.stdout.write("(données de mesure annulées)")
 
     def _run(self, cpom_count, commitment_count):
-        Indicator, Target = indicator_model(), target_model()  # noqa: N806 - model classes
         nego = User.objects.create(username="bench-negociateur", role=Role.NEGOTIATOR, region_id="11")
         status = LegalStatus.objects.filter(code="13").first()
         started = time.perf_counter()
@@ -64,15 +62,15 @@ class Command(BaseCommand):
                 for c in rows
                 for k in range(2)
             )
-            Target.objects.bulk_create(
-                Target(indicator=i, year=y, value=y - 2020) for i in indicators for y in cpom.years
+            TargetValue.objects.bulk_create(
+                TargetValue(indicator=i, year=y, value=y - 2020) for i in indicators for y in cpom.years
             )
             CommitmentPartner.objects.bulk_create(CommitmentPartner(commitment=c, external_name="CPTS") for c in rows)
             if index == 0:
                 big = cpom
         self.stdout.write(
             f"Données : {cpom_count} CPOM, {Commitment.objects.count()} engagements, "
-            f"{Target.objects.count()} valeurs-cibles ({time.perf_counter() - started:.1f} s)"
+            f"{TargetValue.objects.count()} valeurs-cibles ({time.perf_counter() - started:.1f} s)"
         )
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(nego)

@@ -1,0 +1,54 @@
+"""The steps of a CPOM, declared once: each action, the steps it starts
+from, the step it leads to and who may take it. Services move a CPOM only
+through ``transition``; views, templates and permissions ask ``allowed``
+and ``available``, never compare a status string."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from cpom.models import EDITABLE_STATUSES, CpomStatus
+
+ARS = "ars"  # the negotiators of the CPOM's région, and the admins
+ARS_OR_DIRECTOR = "ars_or_director"  # also the director of the CPOM's entity
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: tuple
+    target: str
+    who: str
+    label: str
+
+
+ACTIONS = {
+    action.name: action
+    for action in (
+        Action("share", (CpomStatus.PREPARATION,), CpomStatus.CONCERTATION, ARS, _("Partager avec l’établissement")),
+        Action("return", (CpomStatus.CONCERTATION,), CpomStatus.PREPARATION, ARS_OR_DIRECTOR, _("Clore le tour")),
+        Action("ready", tuple(EDITABLE_STATUSES), CpomStatus.TO_SIGN, ARS, _("Prêt à signer")),
+        Action("back", (CpomStatus.TO_SIGN,), CpomStatus.PREPARATION, ARS, _("Reprendre la rédaction")),
+        Action("sign", (CpomStatus.TO_SIGN,), CpomStatus.SIGNED, ARS, _("Signer le CPOM")),
+        Action("amend", (CpomStatus.SIGNED,), CpomStatus.PREPARATION, ARS, _("Ouvrir un avenant")),
+    )
+}
+
+
+def is_actor(user, cpom, action) -> bool:
+    """Whether ``user`` is among those who may take ``action`` on ``cpom`` (whatever its step)."""
+    from cpom import permissions
+
+    who = ACTIONS[action].who
+    if permissions.can_manage_cpom(user, cpom):
+        return True
+    return who == ARS_OR_DIRECTOR and permissions.is_director_of(user, cpom)
+
+
+def allowed(user, cpom, action) -> bool:
+    return action in ACTIONS and cpom.status in ACTIONS[action].sources and is_actor(user, cpom, action)
+
+
+def available(user, cpom) -> set:
+    """The actions ``user`` may take on ``cpom`` at its current step."""
+    return {name for name in ACTIONS if allowed(user, cpom, name)}
