@@ -23,7 +23,7 @@ class CampaignPhase(models.TextChoices):
     UPCOMING = "a_venir", _("À venir")
     DECLARATION = "declaration", _("Déclarations ouvertes")
     CORRECTION = "correction", _("Corrections")
-    CLOSED = "close", _("Close")
+    CLOSED = "close", _("Clôturée")
 
 
 class CampaignQuerySet(models.QuerySet):

@@ -55,6 +55,7 @@ dropdb --if-exists -h 127.0.0.1 -U postgres "$DB"
 createdb -h 127.0.0.1 -U postgres "$DB"
 $PY manage.py migrate --noinput -v0
 $PY manage.py load_reference_data -v0 >"$OUT/reference.log"
+$PY manage.py build_demo_ght >>"$OUT/reference.log"
 $PY manage.py prepare_loadtest --directors "$USERS" --password "$PASSWORD" --manifest "$OUT/manifest.json"
 
 # Production settings; the secret is thrown away with the run.

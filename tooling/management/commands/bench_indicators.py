@@ -57,6 +57,7 @@ class Command(BaseCommand):
                 "Répertoire vide : chargement des données de référence (les séjours se rattachent aux sites réels)…"
             )
             call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
+            call_command("build_demo_ght", stdout=io.StringIO())  # the GHT memberships, as in the demo
         begin = time.perf_counter()
         generate_stays(rows, seed, year, source=SOURCE)
         if connection.vendor == "postgresql":

@@ -96,6 +96,7 @@ class Command(BaseCommand):
         if not LegalEntity.objects.exists():
             self.stdout.write("Répertoire vide : chargement des données de référence réelles…")
             call_command("load_reference_data", stdout=self.stdout, verbosity=0)
+            call_command("build_demo_ght", stdout=self.stdout)  # the GHT memberships, as in the demo
         base, big = options["factor"], options["factor"] * options["growth"]
         sizes = [f"{base:g}", f"{big:g}"]
         try:
