@@ -53,8 +53,6 @@ def test_the_check_sees_a_collision():
 def test_templates_hold_their_french_text_directly(app):
     tags = ("{% trans ", "{% translate ", "{% blocktrans", "{% blocktranslate")
     found = [
-        str(p.relative_to(ROOT))
-        for p in (ROOT / app).rglob("*.html")
-        if any(tag in p.read_text() for tag in tags)
+        str(p.relative_to(ROOT)) for p in (ROOT / app).rglob("*.html") if any(tag in p.read_text() for tag in tags)
     ]
     assert not found, found
