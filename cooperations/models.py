@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.scopes import scoped, signed_in
 from cooperations.finess import validate_finess
 
 
@@ -82,10 +83,6 @@ class Category(models.Model):
         return self.label
 
 
-def _user_role(user):
-    return getattr(user, "role", None) if user is not None and user.is_authenticated else None
-
-
 class RegisterQuerySet(models.QuerySet):
     """Entities and sites: a regional user sees his région, a director his
     own legal entity (and its sites)."""
@@ -93,16 +90,7 @@ class RegisterQuerySet(models.QuerySet):
     director_field = "pk"
 
     def visible_to(self, user):
-        role = _user_role(user)
-        if role is None:
-            return self.none()
-        if user.is_admin:
-            return self
-        if user.is_regional:
-            return self.filter(region_id=user.region_id)
-        if user.is_director:
-            return self.filter(**{self.director_field: user.legal_entity_id})
-        return self.none()
+        return scoped(self, user, region="region_id", entity=self.director_field)
 
 
 class LegalEntityQuerySet(RegisterQuerySet):
@@ -274,29 +262,21 @@ class Purpose(models.TextChoices):
 
 class CooperationStructureQuerySet(models.QuerySet):
     def visible_to(self, user):
-        role = _user_role(user)
-        if role is None:
-            return self.none()
-        if user.is_admin:
-            return self
-        if user.is_regional:
+        def regional(user):
             member_in_region = Membership.objects.filter(
                 structure=OuterRef("pk"), legal_entity__region_id=user.region_id
             )
-            return self.filter(Q(region_id=user.region_id) | Exists(member_in_region))
-        if user.is_director:
-            own_membership = Membership.objects.filter(structure=OuterRef("pk"), legal_entity_id=user.legal_entity_id)
-            return self.filter(Exists(own_membership))
-        return self.none()
+            return Q(region_id=user.region_id) | Exists(member_in_region)
+
+        def director(user):
+            return Exists(Membership.objects.filter(structure=OuterRef("pk"), legal_entity_id=user.legal_entity_id))
+
+        return scoped(self, user, region=regional, entity=director)
 
     def editable_by(self, user):
-        if _user_role(user) is None:
+        if not signed_in(user) or not (user.is_admin or user.is_negotiator):
             return self.none()
-        if user.is_admin:
-            return self
-        if user.is_negotiator:
-            return self.filter(region_id=user.region_id)
-        return self.none()
+        return scoped(self, user, region="region_id")
 
 
 class CooperationStructure(models.Model):

@@ -3,6 +3,7 @@
 
 from django.core.exceptions import PermissionDenied
 
+from accounts.scopes import negotiates_in
 from cooperations.models import CooperationStructure
 
 
@@ -16,11 +17,7 @@ def can_create_ght(user) -> bool:
 
 
 def can_edit_structure(user, structure: CooperationStructure) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_admin:
-        return True
-    return user.is_negotiator and structure.region_id == user.region_id
+    return negotiates_in(user, structure.region_id)
 
 
 def require(allowed: bool) -> None:

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cooperations.models import CooperationStructure, ExternalKind, LegalEntity, Region, _user_role
+from accounts.scopes import scoped
+from cooperations.models import CooperationStructure, ExternalKind, LegalEntity, Region
 from core.concurrency import StaleVersionError  # noqa: F401 - raised by the contract's services
 from core.values import ValueType, format_value, parse_value
 
@@ -46,16 +47,12 @@ class CpomQuerySet(models.QuerySet):
     def visible_to(self, user):
         """ARS users see their région's CPOMs; a director sees his entity's
         once the ARS has shared a draft with him or signed it."""
-        role = _user_role(user)
-        if role is None:
-            return self.none()
-        if user.is_admin:
-            return self
-        if user.is_regional:
-            return self.filter(region_id=user.region_id)
-        if user.is_director:
-            return self.filter(legal_entity_id=user.legal_entity_id, shared_with_director=True)
-        return self.none()
+        return scoped(
+            self,
+            user,
+            region="region_id",
+            entity=lambda user: Q(legal_entity_id=user.legal_entity_id, shared_with_director=True),
+        )
 
 
 def assert_cpom_editable(cpom_id):

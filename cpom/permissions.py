@@ -1,7 +1,9 @@
 """Permission checks per action. What a user may *see* is decided by the
 ``visible_to(user)`` queryset methods of the models; what he may *do* here."""
 
+from accounts.scopes import member_of, negotiates_in, reads_region
 from cooperations.permissions import require  # noqa: F401 - one refusal helper for the contract's views
+from cpom.models import CpomStatus
 
 # --- CPOM -----------------------------------------------------------------------------------
 # What a user may see of a CPOM is ``Cpom.objects.visible_to(user)``; the
@@ -9,9 +11,7 @@ from cooperations.permissions import require  # noqa: F401 - one refusal helper 
 
 
 def _negotiates(user, cpom) -> bool:
-    if not user.is_authenticated:
-        return False
-    return user.is_admin or (user.is_negotiator and cpom.region_id == user.region_id)
+    return negotiates_in(user, cpom.region_id)
 
 
 def can_create_cpom(user) -> bool:
@@ -30,24 +30,24 @@ def can_edit_cpom_content(user, cpom) -> bool:
 
 def can_delete_cpom(user, cpom) -> bool:
     """Only a draft that was never signed nor shared with the establishment."""
-    return _negotiates(user, cpom) and cpom.status == "preparation" and not cpom.shared_with_director
+    return _negotiates(user, cpom) and cpom.status == CpomStatus.PREPARATION and not cpom.shared_with_director
 
 
 def is_director_of(user, cpom) -> bool:
-    return user.is_authenticated and user.is_director and user.legal_entity_id == cpom.legal_entity_id
+    return member_of(user, cpom.legal_entity_id)
 
 
 def can_comment(user, cpom) -> bool:
     """The ARS while the CPOM is negotiated; the director during the concertation."""
-    if cpom.status == "signe":
+    if cpom.status == CpomStatus.SIGNED:
         return False
     if is_director_of(user, cpom):
-        return cpom.status == "concertation"
+        return cpom.status == CpomStatus.CONCERTATION
     return _negotiates(user, cpom)
 
 
 def can_propose_change(user, cpom) -> bool:
-    return is_director_of(user, cpom) and cpom.status == "concertation"
+    return is_director_of(user, cpom) and cpom.status == CpomStatus.CONCERTATION
 
 
 def can_decide_proposal(user, cpom) -> bool:
@@ -57,9 +57,7 @@ def can_decide_proposal(user, cpom) -> bool:
 def can_export_annex(user, cpom) -> bool:
     """The ARS exports the annex: admins, and the négociateurs and observers
     of the CPOM's région."""
-    if not user.is_authenticated:
-        return False
-    return user.is_admin or (user.is_regional and cpom.region_id == user.region_id)
+    return reads_region(user, cpom.region_id)
 
 
 def can_export_archive(user) -> bool:
@@ -70,4 +68,4 @@ def can_export_archive(user) -> bool:
 def can_see_archive(user, archive) -> bool:
     if not can_export_archive(user):
         return False
-    return user.is_admin or archive.region_id == user.region_id
+    return reads_region(user, archive.region_id)

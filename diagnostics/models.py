@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.scopes import scoped
 from cooperations.models import CooperationStructure, Department, LegalEntity, Nature, Purpose, Region
 from cpom.models import Commitment, Theme
 
@@ -73,20 +74,17 @@ class DiagnosticQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The ARS sees its région's diagnostics; a director those that
         concern his entity (of it, of a GHT it belongs to, of its département)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        if user.is_regional:
-            return self.filter(region_id=user.region_id)
-        if user.is_director:
+
+        def director(user):
             own_department = LegalEntity.objects.filter(pk=user.legal_entity_id).values("department")
-            return self.filter(
+            concerned = Diagnostic.objects.filter(
                 Q(legal_entity_id=user.legal_entity_id)
                 | Q(ght__memberships__legal_entity_id=user.legal_entity_id)
                 | Q(scope=Scope.DEPARTMENT, department__in=own_department)
-            ).distinct()
-        return self.none()
+            )
+            return Q(pk__in=concerned.values("pk"))
+
+        return scoped(self, user, region="region_id", entity=director)
 
 
 class Diagnostic(models.Model):

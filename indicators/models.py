@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.scopes import scoped
 from core.values import format_value
 from cpom.models import ActivityField, Cpom, Indicator, IndicatorKind, MarketActivity, SupportFunction
 
@@ -30,18 +31,14 @@ class CampaignQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The ARS sees its région's campaigns; a director those that cover
         one of his entity's CPOMs."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        if user.is_regional:
-            return self.filter(region_id=user.region_id)
-        if user.is_director:
+
+        def director(user):
             covering = Campaign.cpoms.through.objects.filter(
                 campaign_id=models.OuterRef("pk"), cpom__in=Cpom.objects.visible_to(user)
             )
-            return self.filter(models.Exists(covering))
-        return self.none()
+            return Q(models.Exists(covering))
+
+        return scoped(self, user, region="region_id", entity=director)
 
     def accepting_on(self, day):
         """Campaigns in their declaration or correction window on that day."""
@@ -264,13 +261,7 @@ class InputKind(models.TextChoices):
 
 class InputImportQuerySet(models.QuerySet):
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        if user.is_regional:
-            return self.filter(Q(region__isnull=True) | Q(region_id=user.region_id))
-        return self.none()
+        return scoped(self, user, region=lambda user: Q(region__isnull=True) | Q(region_id=user.region_id))
 
 
 class InputImport(models.Model):
@@ -361,13 +352,7 @@ class SupportCost(models.Model):
 class ComputationRunQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Admins see every run; the ARS of a région its région's."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        if user.is_regional:
-            return self.filter(region_id=user.region_id)
-        return self.none()
+        return scoped(self, user, region="region_id")
 
 
 class ComputationRun(models.Model):
