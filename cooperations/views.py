@@ -45,7 +45,8 @@ def _links_context(user, entity, establishment=None):
         filters = Q(legal_entity=entity, establishment__isnull=True) | Q(establishment=establishment)
     members = Membership.objects.select_related("legal_entity", "establishment").order_by("role", "legal_entity__name")
     links = list(
-        Membership.objects.filter(filters)
+        # Only the structures the user may see on their own page: the same rule as everywhere.
+        Membership.objects.filter(filters, structure__in=CooperationStructure.objects.visible_to(user))
         .select_related("structure__region")
         .prefetch_related(Prefetch("structure__memberships", queryset=members, to_attr="all_members"))
         .order_by("structure__kind", "structure__name")
