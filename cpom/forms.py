@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cooperations.models import CooperationStructure, LegalEntity
 from core.forms import DateInput, DsfrFormMixin, PlainDeleteMixin
 from cpom import workflow
-from cpom.models import CPOM_MAX_YEARS, Commitment, CommitmentPartner, Cpom, CpomStatus
+from cpom.models import CPOM_MAX_YEARS, YEAR_MAX, YEAR_MIN, Commitment, CommitmentPartner, Cpom, CpomStatus
 from cpom.rules import vehicle_as_objective
 
 
@@ -51,9 +51,12 @@ class CpomForm(DsfrFormMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         first, last = data.get("first_year"), data.get("last_year")
-        if first and not 2000 <= first <= 2100:
-            self.add_error("first_year", _("Année invalide."))
-        if first and last:
+        for name in ("first_year", "last_year"):
+            if data.get(name) is not None and not YEAR_MIN <= data[name] <= YEAR_MAX:
+                self.add_error(
+                    name, _("Année invalide : entre %(min)s et %(max)s.") % {"min": YEAR_MIN, "max": YEAR_MAX}
+                )
+        if first is not None and last is not None and not self.errors:
             if last < first:
                 self.add_error("last_year", _("La dernière année doit suivre la première."))
             elif last - first + 1 > CPOM_MAX_YEARS:
@@ -283,6 +286,18 @@ class TransitionForm(forms.Form):
 
 class CommentForm(DsfrFormMixin, forms.Form):
     body = forms.CharField(label=_("Votre message"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    # Which commitment the message is about, among the CPOM's own (blank: the CPOM as a whole).
+    commitment = forms.ModelChoiceField(
+        queryset=Commitment.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("Cet engagement n’appartient pas à ce CPOM.")},
+    )
+
+    def __init__(self, *args, cpom=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cpom is not None:
+            self.fields["commitment"].queryset = cpom.commitments.all()
 
 
 class ProposalForm(DsfrFormMixin, forms.Form):

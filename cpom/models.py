@@ -39,6 +39,8 @@ class CpomStatus(models.TextChoices):
 
 
 EDITABLE_STATUSES = (CpomStatus.PREPARATION, CpomStatus.CONCERTATION)
+# The years a user may type anywhere (a CPOM's period, a baseline, a campaign).
+YEAR_MIN, YEAR_MAX = 2000, 2100
 # The longest a CPOM may run (article L. 6114-1 du code de la santé publique).
 CPOM_MAX_YEARS = 5
 

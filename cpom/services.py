@@ -9,6 +9,9 @@ from django.utils.translation import gettext as _
 
 from cpom import permissions, workflow
 from cpom.models import (
+    CPOM_MAX_YEARS,
+    YEAR_MAX,
+    YEAR_MIN,
     ChangeProposal,
     Comment,
     Commitment,
@@ -42,8 +45,23 @@ def _lock_for_content(cpom, user) -> Cpom:
     return locked
 
 
+def check_period(first_year, last_year):
+    """The period of a CPOM, wherever it is typed: real years, in order, five at most."""
+    for year in (first_year, last_year):
+        if not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX:
+            raise ValidationError(
+                _("Année invalide : une année entre %(min)s et %(max)s est attendue.")
+                % {"min": YEAR_MIN, "max": YEAR_MAX}
+            )
+    if last_year < first_year:
+        raise ValidationError(_("La dernière année doit suivre la première."))
+    if last_year - first_year + 1 > CPOM_MAX_YEARS:
+        raise ValidationError(_("Un CPOM dure %(max)s ans au plus.") % {"max": CPOM_MAX_YEARS})
+
+
 @transaction.atomic
 def create_cpom(user, legal_entity, first_year, last_year, reference="") -> Cpom:
+    check_period(first_year, last_year)
     cpom = Cpom(
         legal_entity=legal_entity,
         region_id=legal_entity.region_id,
@@ -61,6 +79,7 @@ def create_cpom(user, legal_entity, first_year, last_year, reference="") -> Cpom
 @transaction.atomic
 def update_cpom(cpom, user, expected_version, *, first_year, last_year, reference) -> Cpom:
     """Change the period or the reference of a CPOM not yet signed."""
+    check_period(first_year, last_year)
     current = _lock(cpom)
     if current.version != expected_version:
         raise StaleVersionError(current)

@@ -353,13 +353,14 @@ def commitment_move(request, pk):
 def cpom_comment(request, pk):
     cpom = visible_cpom(request, pk)
     permissions.require(permissions.can_comment(request.user, cpom))
+    form = CommentForm(request.POST, cpom=cpom)
     commitment = None
-    if request.POST.get("commitment"):
-        commitment = get_object_or_404(cpom.commitments, pk=request.POST["commitment"])
-    form = CommentForm(request.POST)
     if form.is_valid():
+        commitment = form.cleaned_data["commitment"]
         services.add_comment(cpom, request.user, form.cleaned_data["body"], commitment)
         messages.success(request, _("Message ajouté."))
+    elif "commitment" in form.errors:
+        messages.error(request, _("Cet engagement n’appartient pas à ce CPOM : rien n’a été enregistré."))
     else:
         messages.error(request, _("Le message est vide ou trop long : rien n’a été enregistré."))
     anchor = f"#engagement-{commitment.pk}" if commitment else "#concertation"

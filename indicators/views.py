@@ -15,12 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from cooperations.models import LegalEntity
 from core.concurrency import STALE_MESSAGE
 from core.exports import export_response, requested_export
-from core.pages import crumbs
+from core.pages import configure_table, crumbs
 from cpom.models import Indicator, IndicatorKind, StaleVersionError, TargetValue
 from indicators import permissions, services
 from indicators.computations import indicators_to_compute
@@ -196,7 +195,7 @@ def campaign_dashboard(request, pk):
     export = requested_export(request)
     if export:
         return export_response(export, table, f"campagne-{campaign.year}-tableau-de-bord")
-    RequestConfig(request, paginate={"per_page": DASHBOARD_PAGE}).configure(table)
+    configure_table(request, table, per_page=DASHBOARD_PAGE)
     return render(
         request,
         "indicators/campaign_dashboard.html",
@@ -415,7 +414,7 @@ def validation_queue(request, pk):
     table = DeclarationTable(
         filterset.qs, exclude=() if permissions.can_validate(request.user, campaign) else ("actions",)
     )
-    RequestConfig(request, paginate=True).configure(table)
+    configure_table(request, table)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -561,7 +560,7 @@ def indicator_detail(request, pk):
     indicator = get_object_or_404(
         Indicator.objects.visible_to(request.user)
         .select_related("commitment__cpom__legal_entity")
-        .prefetch_related("targets", "declarations", "computed_values"),
+        .prefetch_related("targets", "declarations", "computed_values__imports__region"),
         pk=pk,
     )
     cpom = indicator.commitment.cpom
@@ -706,6 +705,7 @@ def computation_detail(request, pk):
     values = (
         ComputedValue.objects.filter(year=run.year, indicator__in=indicators_to_compute(run.year, run.region))
         .select_related("indicator__commitment__cpom__legal_entity")
+        .prefetch_related("imports__region")
         .order_by("indicator__commitment__cpom__legal_entity__name", "indicator__pk")
     )
     return render(
