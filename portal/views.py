@@ -1,6 +1,9 @@
 """Pages that read several apps: each role's home, the legal entity's page,
 the CPOM page with its follow-up, and the follow-up edition of the annex."""
 
+import hashlib
+import io
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse
@@ -14,7 +17,7 @@ from cooperations.permissions import can_create_structure
 from cooperations.views import _links_context
 from core.pages import crumbs
 from cpom import permissions, services, workflow
-from cpom.annex import annex_context, annex_filename, annex_pdf
+from cpom.annex import annex_context, annex_filename, annex_pdf, render_pdf
 from cpom.forms import STATUS_STEPS, CommentForm
 from cpom.models import Cpom
 from cpom.permissions import can_create_cpom
@@ -161,12 +164,17 @@ def annex_download(request, pk):
     version = annex_version(request, cpom)
     known = _known_values(request, version)
     follow_up = known is not None
-    annex = annex_pdf(cpom, version, request.user, known)
-    response = FileResponse(
-        annex.file.open("rb"),
-        as_attachment=True,
-        filename=annex_filename(cpom, version, follow_up),
-        content_type="application/pdf",
-    )
-    response["X-Annex-SHA256"] = annex.sha256
+    filename = annex_filename(cpom, version, follow_up)
+    if version.is_signed and not follow_up:
+        # The signed document: stored at its first export, then served byte for byte (one file per version).
+        annex = annex_pdf(cpom, version, request.user)
+        response = FileResponse(annex.file.open("rb"), as_attachment=True, filename=filename)
+        sha256 = annex.sha256
+    else:
+        # A draft or a follow-up edition: rendered for this request and stored nowhere (a GET never writes).
+        data = render_pdf(annex_context(cpom, version, known))
+        response = FileResponse(io.BytesIO(data), as_attachment=True, filename=filename)
+        sha256 = hashlib.sha256(data).hexdigest()
+    response["Content-Type"] = "application/pdf"
+    response["X-Annex-SHA256"] = sha256
     return response

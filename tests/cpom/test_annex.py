@@ -67,13 +67,17 @@ def test_signed_annex_is_stored_once_and_served_identical(client, world):
     assert stored.created_by == world["users"]["admin"]
 
 
-def test_draft_annex_is_rendered_again_and_says_so(client, world):
+def test_draft_annex_is_rendered_again_says_so_and_stores_nothing(client, world, settings, tmp_path):
+    """A GET never writes: a draft (or a follow-up edition) is rendered for the
+    request; neither a row nor a file is left behind, however often it is asked."""
+    settings.MEDIA_ROOT = tmp_path
     client.force_login(world["users"]["negotiator"])
     cpom = world["cpom_a"]
     _pages, text = _text(_download(client, cpom))
     _download(client, cpom)
     assert "Projet : ce document n’a pas valeur d’annexe signée." in text
-    assert AnnexFile.objects.filter(cpom=cpom, version_signed=False).count() == 2
+    assert not AnnexFile.objects.filter(cpom=cpom).exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
 def test_amendment_annex_lists_what_changed_and_old_version_stays_as_signed(world):
