@@ -3,7 +3,11 @@ in the database (never a loop over the input rows in Python) and returns the
 value with its numerator, denominator and the inputs it used; a value that
 cannot be computed comes back empty with its reason, never as 0.
 
-Storing is idempotent: the inputs' checksum (the imported files, the
+A computation reads only the imports it is entitled to: the national ones
+and those of the territory's own région (``InputRowQuerySet.readable_for``),
+and the value records which imports it read.
+
+Storing is idempotent: the inputs' checksum (the imports read, the
 parameters, the territory) is kept with the value, and a rerun on the same
 inputs writes nothing."""
 
@@ -17,7 +21,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cooperations.models import CooperationStructure, Establishment, MemberRole, StructureKind
+from cooperations.models import CooperationStructure, Department, Establishment, MemberRole, StructureKind
 from cpom.models import (
     ActivityField,
     CommitmentStatus,
@@ -49,15 +53,15 @@ class Result:
     denominator: Decimal | None = None
     reason: str = ""
     inputs: dict = field(default_factory=dict)
+    imports: list = field(default_factory=list)  # ids of the InputImport whose rows were read
 
 
-def _batches(kind, year):
-    """The imports whose rows the computation reads: part of the checksum."""
-    return sorted(
-        InputImport.objects.filter(kind=kind, status=InputImport.Status.DONE)
-        .filter(Q(year=year) | Q(year__isnull=True))
-        .values_list("sha256", flat=True)
-    )
+def _imports(*rows):
+    """The ids of the imports those rows come from."""
+    ids = set()
+    for queryset in rows:
+        ids.update(queryset.order_by().values_list("batch_id", flat=True).distinct())
+    return sorted(ids)
 
 
 def _ratio(numerator, denominator, places="0.01"):
@@ -120,9 +124,19 @@ def leakage_rate(indicator, year) -> Result:
     return territory_leakage(label, year, activity, ght=ght, department=department)
 
 
+def territory_region(ght=None, department=None):
+    """The région whose imports a territory's computation may read, besides the national ones."""
+    if ght is not None:
+        return ght.region_id
+    return Department.objects.filter(code=department).values_list("region_id", flat=True).first()
+
+
 def territory_leakage(label, year, activity, ght=None, department=None) -> Result:
     inputs = {"territoire": label, "champ": activity, "année": year}
-    stays = HospitalStay.objects.filter(year=year, activity_field=activity)
+    stays = HospitalStay.objects.readable_for(territory_region(ght, department)).filter(
+        year=year, activity_field=activity
+    )
+    read = []
     if ght is not None:
         sites = Establishment.objects.filter(legal_entity__memberships__structure=ght).values("finess")
         zone = attraction_zone(stays, sites)
@@ -131,6 +145,7 @@ def territory_leakage(label, year, activity, ght=None, department=None) -> Resul
         }
         residents = stays.filter(home_area__in=zone)
         outside = ~Q(site_finess__in=sites)
+        read.append(stays.filter(site_finess__in=sites))  # they drew the zone
     else:
         inputs["département de résidence"] = department
         residents = stays.filter(home_department=department)
@@ -138,6 +153,7 @@ def territory_leakage(label, year, activity, ght=None, department=None) -> Resul
     totals = residents.aggregate(total=Sum("stays"), outside=Sum("stays", filter=outside), lines=Count("pk"))
     inputs["lignes de séjours lues"] = totals["lines"]
     inputs["sources"] = " ; ".join(sorted(set(residents.values_list("batch__source", flat=True).distinct())))
+    imports = _imports(residents, *read)
     total, leaking = totals["total"] or 0, totals["outside"] or 0
     if not total:
         return Result(
@@ -145,15 +161,18 @@ def territory_leakage(label, year, activity, ght=None, department=None) -> Resul
             reason=_("Aucun séjour des résidents du territoire en %(year)s (%(field)s).")
             % {"year": year, "field": activity},
             inputs=inputs,
+            imports=imports,
         )
-    return Result(_ratio(leaking, total), Decimal(leaking), Decimal(total), inputs=inputs)
+    return Result(_ratio(leaking, total), Decimal(leaking), Decimal(total), inputs=inputs, imports=imports)
 
 
 def leakage_by_department(year, activity=ActivityField.MCO):
     """Every département's leakage rate at once (one GROUP BY): residents'
-    stays outside their département ÷ all their stays."""
+    stays outside their département ÷ all their stays; each from the
+    national imports and those of its own région."""
     rows = (
-        HospitalStay.objects.filter(year=year, activity_field=activity)
+        HospitalStay.objects.readable_for_home_region()
+        .filter(year=year, activity_field=activity)
         .values("home_department")
         .annotate(total=Sum("stays"), outside=Sum("stays", filter=~Q(site_department=F("home_department"))))
         .order_by("home_department")
@@ -164,13 +183,13 @@ def leakage_by_department(year, activity=ActivityField.MCO):
 # --- Support-function unit cost -------------------------------------------------------------------
 
 
-def _costs(entity_finess, function, year):
-    costs = SupportCost.objects.filter(legal_entity_finess=entity_finess, year=year)
+def _costs(entity, function, year):
+    costs = SupportCost.objects.readable_for(entity.region_id).filter(legal_entity_finess=entity.finess, year=year)
     return costs.filter(function=function) if function else costs
 
 
-def _unit_cost(entity_finess, function, year):
-    return _costs(entity_finess, function, year).aggregate(cost=Sum("cost"), units=Sum("units"), lines=Count("pk"))
+def _unit_cost(entity, function, year):
+    return _costs(entity, function, year).aggregate(cost=Sum("cost"), units=Sum("units"), lines=Count("pk"))
 
 
 def support_cost(indicator, year) -> Result:
@@ -179,7 +198,7 @@ def support_cost(indicator, year) -> Result:
     indicator's baseline year."""
     entity = indicator.commitment.cpom.legal_entity
     function = indicator.support_function
-    totals = _unit_cost(entity.finess, function, year)
+    totals = _unit_cost(entity, function, year)
     inputs = {
         "établissement": f"{entity.name} ({entity.finess})",
         "fonction": function or _("toutes"),
@@ -188,15 +207,19 @@ def support_cost(indicator, year) -> Result:
     }
     if totals["lines"]:
         inputs["sources"] = " ; ".join(
-            sorted(set(_costs(entity.finess, function, year).values_list("batch__source", flat=True)))
+            sorted(set(_costs(entity, function, year).values_list("batch__source", flat=True)))
         )
+    read = [_costs(entity, function, year)]
     if not totals["lines"]:
         return Result(None, reason=_("Aucun coût importé pour %(year)s.") % {"year": year}, inputs=inputs)
     if not totals["units"]:
-        return Result(None, reason=_("Aucune unité produite : coût unitaire non défini."), inputs=inputs)
+        return Result(
+            None, reason=_("Aucune unité produite : coût unitaire non défini."), inputs=inputs, imports=_imports(*read)
+        )
     value = (totals["cost"] / totals["units"]).quantize(Decimal("0.0001"), ROUND_HALF_UP)
     if indicator.baseline_year and indicator.baseline_year != year:
-        base = _unit_cost(entity.finess, function, indicator.baseline_year)
+        base = _unit_cost(entity, function, indicator.baseline_year)
+        read.append(_costs(entity, function, indicator.baseline_year))
         if base["units"]:
             base_value = base["cost"] / base["units"]
             inputs["coût unitaire de l’année de référence"] = str(base_value.quantize(Decimal("0.0001")))
@@ -204,7 +227,7 @@ def support_cost(indicator, year) -> Result:
                 inputs["évolution depuis l’année de référence (%)"] = str(
                     ((value - base_value) * HUNDRED / base_value).quantize(Decimal("0.1"), ROUND_HALF_UP)
                 )
-    return Result(value, totals["cost"], totals["units"], inputs=inputs)
+    return Result(value, totals["cost"], totals["units"], inputs=inputs, imports=_imports(*read))
 
 
 # --- Counts of the application's own data ---------------------------------------------------------
@@ -311,13 +334,12 @@ def compute(indicator, year) -> Result:
 
 
 def _checksum(indicator, year, result):
-    _function, kind = COMPUTATIONS[Computation(indicator.computation)]
     payload = {
         "computation": indicator.computation,
         "year": year,
         "parameters": [indicator.territory_kind, indicator.activity_field, indicator.support_function,
                        indicator.count_kind, indicator.market_activity, indicator.baseline_year],
-        "batches": _batches(kind, year) if kind else [],
+        "imports": list(InputImport.objects.filter(pk__in=result.imports).order_by("pk").values_list("pk", "sha256")),
         "inputs": result.inputs,
         # The result too: a change the file hashes do not show (a GHT's members, the application's
         # own data) is still a change; the same inputs give the same result, so a rerun writes nothing.
@@ -342,6 +364,7 @@ def store(indicator, year, run=None) -> tuple[ComputedValue, bool]:
     try:
         with transaction.atomic():
             value.save()
+            value.imports.set(result.imports)
     except IntegrityError:
         # Another worker stored the same year a moment ago: its value stands.
         return ComputedValue.objects.get(indicator=indicator, year=year), False

@@ -166,7 +166,8 @@ class Parsed:
             self.errors.append({"line": line, "reason": str(message)})
 
 
-def parse_stays(text) -> Parsed:
+def parse_stays(text, region=None) -> Parsed:
+    """With a région (a négociateur's import), every site must lie in it."""
     reader, at = _reader(text, STAY_COLUMNS)
     departments = set(Department.objects.values_list("code", flat=True))
     parsed = Parsed([], [])
@@ -197,23 +198,39 @@ def parse_stays(text) -> Parsed:
         except ValueError as error:
             parsed.fail(line, error)
             continue
-        lines.append((year, finess, area, home, field, int(stays)))
+        lines.append((line, year, finess, area, home, field, int(stays)))
     known = dict(
-        Establishment.objects.filter(finess__in={line[1] for line in lines}).values_list("finess", "department_id")
+        Establishment.objects.filter(finess__in={line[2] for line in lines}).values_list("finess", "department_id")
     )
-    parsed.rows = [
-        HospitalStay(
-            year=year,
-            site_finess=finess,
-            site_department=known.get(finess) or site_department(finess),
-            home_area=area,
-            home_department=home,
-            activity_field=field,
-            stays=stays,
+    allowed = set(region.departments.values_list("code", flat=True)) if region is not None else None
+    for line, year, finess, area, home, field, stays in lines:
+        department = known.get(finess) or site_department(finess)
+        if allowed is not None and department not in allowed:
+            parsed.fail(line, _outside_region(finess, department))
+            continue
+        parsed.rows.append(
+            HospitalStay(
+                year=year,
+                site_finess=finess,
+                site_department=department,
+                home_area=area,
+                home_department=home,
+                activity_field=field,
+                stays=stays,
+            )
         )
-        for year, finess, area, home, field, stays in lines
-    ]
     return parsed
+
+
+def _outside_region(finess, department=None):
+    """Why a regional import refuses a row: a négociateur imports only his région's data, and the
+    computations of another région never read it."""
+    if department:
+        return _("FINESS %(finess)s hors de votre région (département %(code)s)") % {
+            "finess": finess,
+            "code": department,
+        }
+    return _("FINESS %(finess)s hors de votre région") % {"finess": finess}
 
 
 def _function(raw):
@@ -251,13 +268,21 @@ def parse_costs(text, region=None) -> Parsed:
         known_sites = known_sites.filter(legal_entity__region=region)
     entities = set(known_entities.values_list("finess", flat=True))
     sites = dict(known_sites.values_list("finess", "legal_entity__finess"))
+    elsewhere = set()
+    if region is not None:
+        outside = finesses - entities - set(sites)
+        elsewhere = set(LegalEntity.objects.filter(finess__in=outside).values_list("finess", flat=True))
+        elsewhere |= set(Establishment.objects.filter(finess__in=outside).values_list("finess", flat=True))
     for line, year, finess, function, cost, units, unit_label in lines:
         entity = finess if finess in entities else sites.get(finess)
         if entity is None:
-            where = _(" dans votre région") if region is not None else ""
-            parsed.fail(
-                line, _("FINESS %(finess)s inconnu du répertoire%(where)s") % {"finess": finess, "where": where}
-            )
+            if finess in elsewhere:
+                parsed.fail(line, _outside_region(finess))
+            else:
+                where = _(" dans votre région") if region is not None else ""
+                parsed.fail(
+                    line, _("FINESS %(finess)s inconnu du répertoire%(where)s") % {"finess": finess, "where": where}
+                )
             continue
         parsed.rows.append(
             SupportCost(
@@ -293,7 +318,8 @@ PARSERS = {InputKind.STAYS: (parse_stays, HospitalStay), InputKind.COSTS: (parse
 def import_inputs(kind, source, data: bytes, original_name, user=None) -> InputImport:
     """Import a file of stays or costs: whole, or not at all. A négociateur's
     import belongs to his région: it replaces only that région's imports of
-    the same source, and his costs only concern its establishments."""
+    the same source, and every row must concern its establishments (costs)
+    or sites (stays): one row outside refuses the file."""
     kind = InputKind(kind)
     source = (source or "").strip()[:100] or original_name[:100]
     checksum = hashlib.sha256(data).hexdigest()
@@ -304,7 +330,7 @@ def import_inputs(kind, source, data: bytes, original_name, user=None) -> InputI
     )
     try:
         text = decode(data)
-        parsed = parse_costs(text, region) if kind == InputKind.COSTS else parse(text)
+        parsed = parse(text, region)
     except InputError as error:
         record.status = InputImport.Status.REFUSED
         record.report = {"errors": [{"line": 1, "reason": str(error)}], "error_count": 1}
@@ -314,7 +340,8 @@ def import_inputs(kind, source, data: bytes, original_name, user=None) -> InputI
         record.status = InputImport.Status.REFUSED
         if not parsed.count_errors:
             parsed.fail(2, _("aucune ligne de données"))
-        record.report = {"errors": parsed.errors, "error_count": parsed.count_errors}
+        errors = sorted(parsed.errors, key=lambda error: error["line"])
+        record.report = {"errors": errors, "error_count": parsed.count_errors}
         record.save()
         return record
     years = sorted({row.year for row in parsed.rows})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.scopes import scoped
+from cooperations.models import Department
 from core.values import format_value
 from cpom.models import ActivityField, Cpom, Indicator, IndicatorKind, MarketActivity, SupportFunction
 
@@ -302,6 +303,24 @@ class InputImport(models.Model):
         return f"{self.get_kind_display()} — {self.source} {self.year or ''}".strip()
 
 
+class InputRowQuerySet(models.QuerySet):
+    """The one rule on what a computation may read: the rows of national
+    imports (an admin's) and of the imports of the territory's own région,
+    never another région's (a négociateur imports for his région only)."""
+
+    def readable_for(self, region_id):
+        """Rows a computation for a territory of that région may read."""
+        return self.filter(Q(batch__region__isnull=True) | Q(batch__region_id=region_id))
+
+    def readable_for_home_region(self):
+        """Rows readable for the région of each row's patients' home
+        département: what a computation of every département at once reads."""
+        own_region = Department.objects.filter(
+            code=models.OuterRef("home_department"), region_id=models.OuterRef("batch__region_id")
+        )
+        return self.filter(Q(batch__region__isnull=True) | models.Exists(own_region))
+
+
 class HospitalStay(models.Model):
     """Stays aggregated by year, site, the patients' home area and activity
     field (PMSI shape; the demo's are generated)."""
@@ -314,6 +333,8 @@ class HospitalStay(models.Model):
     home_department = models.CharField(max_length=3)
     activity_field = models.CharField(max_length=3, choices=ActivityField.choices)
     stays = models.PositiveIntegerField()
+
+    objects = InputRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("séjours agrégés")
@@ -340,6 +361,8 @@ class SupportCost(models.Model):
     cost = models.DecimalField(max_digits=14, decimal_places=2)
     units = models.DecimalField(max_digits=14, decimal_places=2)
     unit_label = models.CharField(max_length=50, blank=True)
+
+    objects = InputRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("coût de fonction support")
@@ -420,6 +443,10 @@ class ComputedValue(models.Model):
     reason = models.CharField(_("non calculable : motif"), max_length=255, blank=True)
     inputs = models.JSONField(_("données utilisées"), default=dict, blank=True)
     inputs_checksum = models.CharField(_("empreinte des données"), max_length=64)
+    # The imports whose rows the value was computed from (part of the checksum).
+    imports = models.ManyToManyField(
+        InputImport, blank=True, related_name="computed_values", verbose_name=_("imports utilisés")
+    )
     computed_at = models.DateTimeField(_("calculé le"))
     run = models.ForeignKey(ComputationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="values")
 
