@@ -21,7 +21,7 @@ demo: setup
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py seed_demo
 	@echo "Application : http://$(HOST)/"
-	$(PY) manage.py runserver $(HOST)
+	SITE_URL=$${SITE_URL:-http://$(HOST)} $(PY) manage.py runserver $(HOST)
 
 reference: setup
 	$(PY) manage.py load_reference_data

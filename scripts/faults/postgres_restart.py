@@ -81,8 +81,8 @@ def declare(load, browser, path, indicator):
 
 
 CONSISTENCY = """
-from cooperations.models import Commitment
-from indicators.models import TargetValue
+from cpom.models import Commitment
+from cpom.models import TargetValue
 report = []
 for commitment in Commitment.objects.filter(pk__in={ids}):
     round_ = commitment.title.removeprefix("Charge ").split(" ")[0]

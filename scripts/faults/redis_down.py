@@ -110,7 +110,7 @@ def main():
     )
     check(f"a3 la demande de calcul répond en moins de {MAX_SECONDS:.0f} s", seconds < MAX_SECONDS, f"{seconds:.1f} s")
     status, _text, seconds = negotiator.post("/cpom/annexes/", {"status": "signe"})
-    archive_down, archive_status = latest(pg, "cooperations_annexarchive")
+    archive_down, archive_status = latest(pg, "cpom_annexarchive")
     check(
         "a4 une archive demandée est gardée « en attente », sans page d’erreur",
         status == 302 and archive_status == "en_attente",
@@ -132,7 +132,7 @@ def main():
     # The periodic jobs (Celery beat) take up what waits for over a quarter of an hour.
     stale = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=20)).isoformat()
     pg.sql(DB, f"UPDATE indicators_computationrun SET created_at = '{stale}' WHERE id = {run_down}")
-    pg.sql(DB, f"UPDATE cooperations_annexarchive SET created_at = '{stale}' WHERE id = {archive_down}")
+    pg.sql(DB, f"UPDATE cpom_annexarchive SET created_at = '{stale}' WHERE id = {archive_down}")
     django_shell(
         env,
         "from indicators.tasks import compute_every_night\nfrom cpom.tasks import purge_expired_archives\n"
@@ -141,7 +141,7 @@ def main():
     done = wait_for(
         lambda: (
             status_of(pg, "indicators_computationrun", run_down) == "termine"
-            and status_of(pg, "cooperations_annexarchive", archive_down) == "termine"
+            and status_of(pg, "cpom_annexarchive", archive_down) == "termine"
         ),
         180,
     )
@@ -149,7 +149,7 @@ def main():
         "a6 ce qui a été demandé pendant la panne est fait par les tâches périodiques",
         done,
         f"calcul {run_down} {status_of(pg, 'indicators_computationrun', run_down)}, "
-        f"archive {archive_down} {status_of(pg, 'cooperations_annexarchive', archive_down)}",
+        f"archive {archive_down} {status_of(pg, 'cpom_annexarchive', archive_down)}",
     )
     info(f"journaux : {base} (effacés à la fin)")
     finish()

@@ -153,7 +153,8 @@ def case_pool_process_killed_during_computation(pg, env, base, ids):
 ARCHIVE = """
 from accounts.models import User
 from cpom.annex import request_archive
-from cooperations.models import Cpom, Region
+from cooperations.models import Region
+from cpom.models import Cpom
 region = Region.objects.get(code="11")
 cpoms = list(Cpom.objects.filter(region=region).order_by("pk"))
 archive = request_archive(User.objects.get(username="{user}"), cpoms, "Annexes de la région (pannes)", region)
@@ -161,7 +162,7 @@ print(archive.pk, len(cpoms))
 """
 
 VERIFY_ARCHIVE = """
-from cooperations.models import AnnexArchive, AnnexFile
+from cpom.models import AnnexArchive, AnnexFile
 archive = AnnexArchive.objects.get(pk={pk})
 print(json.dumps({{"status": archive.status, "done": archive.done, "total": archive.total,
                   "path": archive.file.path if archive.file else "", "sha256": archive.sha256,
@@ -173,9 +174,9 @@ print(json.dumps({{"status": archive.status, "done": archive.done, "total": arch
 def case_pool_process_killed_during_archive(pg, env, base, ids, worker):
     print("--- (b2) archive des annexes d’une région : processus du pool tué (SIGKILL) ---", flush=True)
     pk, total = map(int, django_shell(env, ARCHIVE.format(user=ids["negotiator"])).split()[-2:])
-    done_at_kill = kill_in_the_middle(pg, "cooperations_annexarchive", pk, total, lambda: children(worker.pid)[:1])
+    done_at_kill = kill_in_the_middle(pg, "cpom_annexarchive", pk, total, lambda: children(worker.pid)[:1])
     check("b2 le worker est tué au milieu de l’archive", done_at_kill is not None, f"{done_at_kill}/{total} annexes")
-    status, _done, seconds = wait_done(pg, "cooperations_annexarchive", pk, 300)
+    status, _done, seconds = wait_done(pg, "cpom_annexarchive", pk, 300)
     found = json.loads(django_shell(env, VERIFY_ARCHIVE.format(pk=pk)).strip().splitlines()[-1])
     check(
         "b2 l’archive est relancée et finit « terminé »",
