@@ -32,13 +32,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_PASSWORD", "demo-cpom-2026")
         region = Region.objects.filter(code=DEMO_REGION).first()
-        entity = demo_director_entity()
-        if region is None or entity is None:
+        if region is None or not LegalEntity.objects.filter(region=region).exists():
             raise CommandError(
                 "Données de référence absentes : lancez d’abord « python manage.py load_reference_data »."
             )
-        # The GHT memberships the register lacks, reconstructed and labelled as such (idempotent).
+        # The GHT memberships the register lacks, reconstructed and labelled as such (idempotent):
+        # the demo director is chosen among the members of a GHT.
         call_command("build_demo_ght", stdout=self.stdout)
+        entity = demo_director_entity()
+        if entity is None:
+            raise CommandError("Aucune entité de la région de démonstration n’est membre d’un GHT.")
         users = [
             ("admin", "Agnès", "Administratrice", Role.ADMIN, None, None),
             ("negociateur", "Nicolas", "Négociateur", Role.NEGOTIATOR, region, None),
