@@ -7,11 +7,13 @@ transaction). Any other error stays a 500.
 Wired by ``handler500 = "config.errors.server_error"`` in config/urls.py; it
 renders static templates only, never touching the database."""
 
+import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 RETRY_AFTER_SECONDS = 30
@@ -33,3 +35,25 @@ def server_error(request, template_name="500.html"):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return HttpResponseServerError(loader.get_template(template_name).render())
+
+
+access_log = logging.getLogger("access.refused")
+
+
+@requires_csrf_token
+def permission_denied(request, exception, template_name="403.html"):
+    """The French 403 page, and a structured WARNING of every refusal: who, what, why."""
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    access_log.warning(
+        "accès refusé",
+        extra={
+            "user_id": user.pk if signed_in else None,
+            "username": user.get_username() if signed_in else None,
+            "role": getattr(user, "role", None) if signed_in else None,
+            "method": request.method,
+            "path": request.path,
+            "reason": str(exception) or type(exception).__name__,
+        },
+    )
+    return defaults.permission_denied(request, exception, template_name=template_name)

@@ -262,9 +262,23 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        # The refusals carry who, what and why as fields; the console shows them on one line.
+        "access": {
+            "format": "%(levelname)s %(name)s %(message)s user=%(username)s role=%(role)s %(method)s %(path)s reason=%(reason)s"
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "access": {"class": "logging.StreamHandler", "formatter": "access"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint logs each rendering step at INFO; its warnings still show.
     # django-axes logs every successful login at INFO; failures and lockouts stay (WARNING).
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "access.refused": {"handlers": ["access"], "level": "WARNING", "propagate": False},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -26,6 +26,8 @@ def alive(request):
 
 # A database that does not answer gets a French 503 with Retry-After; any other error the French 500.
 handler500 = "config.errors.server_error"
+# Every refusal is logged (who, what, why) at WARNING before the French 403 page.
+handler403 = "config.errors.permission_denied"
 
 urlpatterns = [
     path("", home, name="home"),
