@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cooperations.models import ExternalKind
 from cpom import permissions, workflow
 from cpom.models import (
     CPOM_MAX_YEARS,
@@ -15,6 +16,7 @@ from cpom.models import (
     ChangeProposal,
     Comment,
     Commitment,
+    CommitmentPartner,
     Cpom,
     CpomVersion,
     FrozenCpomError,
@@ -239,6 +241,40 @@ def delete_cpom(cpom, user) -> None:
 
 
 # --- Commitments ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_commitment(
+    cpom, user, *, title, theme, action_kind, objective, benefits="", partner_entities=(), external_partners=()
+) -> Commitment:
+    """A new commitment at the end of an editable CPOM, with its partners: legal
+    entities of the register (the CPOM's own entity left out) and actors outside
+    it named in text. Used where a commitment is written from elsewhere (an axis
+    of a diagnostic); the commitment page saves through ``save_commitment``."""
+    locked = _lock_for_content(cpom, user)
+    commitment = Commitment(
+        cpom=locked,
+        position=(locked.commitments.aggregate(top=models.Max("position"))["top"] or 0) + 1,
+        title=title,
+        theme=theme,
+        action_kind=action_kind,
+        objective=objective,
+        benefits=benefits,
+        updated_by=user,
+    )
+    commitment._history_user = user
+    commitment.save()
+    for entity in partner_entities:
+        if entity.pk == locked.legal_entity_id:
+            continue
+        partner = CommitmentPartner(commitment=commitment, legal_entity=entity)
+        partner._history_user = user
+        partner.save()
+    for name in filter(None, (name.strip() for name in external_partners)):
+        partner = CommitmentPartner(commitment=commitment, external_name=name[:255], external_kind=ExternalKind.OTHER)
+        partner._history_user = user
+        partner.save()
+    return commitment
 
 
 @transaction.atomic

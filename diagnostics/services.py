@@ -4,12 +4,13 @@ into a draft commitment."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cooperations.models import CooperationStructure, MemberRole, Membership, StructureKind
 from core.concurrency import UNCHECKED, check_unchanged, edit_tokens, lock_unchanged
-from cpom.models import ActionKind, Commitment, CommitmentPartner, Cpom, FrozenCpomError, StaleVersionError, Theme
+from cpom import services as cpom_services
+from cpom.models import ActionKind, Commitment, Cpom, FrozenCpomError, StaleVersionError, Theme
 from cpom.permissions import can_edit_cpom_content
 from diagnostics import permissions
 from diagnostics.models import Answer, Axis, Diagnostic, InventoryItem, Scope, StructureView
@@ -198,33 +199,25 @@ def convert_axis(user, axis, cpom) -> Commitment:
         raise ValidationError(_("Cet axe a déjà donné un engagement."))
     if not axis.diagnostic.entities().filter(pk=cpom.legal_entity_id).exists():
         raise ValidationError(_("Ce CPOM n’est pas celui d’une entité concernée par le diagnostic."))
-    locked = Cpom.objects.select_for_update().get(pk=cpom.pk)
-    if not can_edit_cpom_content(user, locked):
+    try:
+        # The one write path of commitments: the contract's own service (lock, rights, guard, history).
+        commitment = cpom_services.add_commitment(
+            cpom,
+            user,
+            title=axis.title,
+            theme=axis.theme,
+            action_kind=ACTION_BY_THEME.get(Theme(axis.theme), ActionKind.PATHWAYS),
+            objective=axis.description or axis.pooling or axis.title,
+            benefits="\n".join(text for text in (axis.impacts_group, axis.impacts_actors) if text),
+            partner_entities=axis.partners.all(),
+            external_partners=[part.strip() for part in axis.other_partners.split(";")],
+        )
+    except FrozenCpomError:
+        locked = Cpom.objects.get(pk=cpom.pk)
         raise FrozenCpomError(
             _("Le CPOM %(cpom)s n’est pas en négociation (%(status)s) : l’axe ne peut y devenir un engagement.")
             % {"cpom": locked.period, "status": locked.get_status_display().lower()}
-        )
-    objective = axis.description or axis.pooling or axis.title
-    commitment = Commitment(
-        cpom=locked,
-        position=(locked.commitments.aggregate(top=Max("position"))["top"] or 0) + 1,
-        title=axis.title,
-        theme=axis.theme,
-        action_kind=ACTION_BY_THEME.get(Theme(axis.theme), ActionKind.PATHWAYS),
-        objective=objective,
-        benefits="\n".join(text for text in (axis.impacts_group, axis.impacts_actors) if text),
-        updated_by=user,
-    )
-    commitment._history_user = user
-    commitment.save()
-    for entity in axis.partners.exclude(pk=locked.legal_entity_id):
-        partner = CommitmentPartner(commitment=commitment, legal_entity=entity)
-        partner._history_user = user
-        partner.save()
-    for name in filter(None, (part.strip() for part in axis.other_partners.split(";"))):
-        partner = CommitmentPartner(commitment=commitment, external_name=name[:255], external_kind="autre")
-        partner._history_user = user
-        partner.save()
+        ) from None
     axis.commitment = commitment
     axis.save(update_fields=["commitment"])
     return commitment
