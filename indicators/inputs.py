@@ -167,7 +167,10 @@ class Parsed:
 
 
 def parse_stays(text, region=None) -> Parsed:
-    """With a région (a négociateur's import), every site must lie in it."""
+    """With a région (a négociateur's import), every row must be of it: a site
+    in the région, or patients living there (the région's own residents,
+    wherever treated, are what its leakage rates count). Either way, the
+    computations of another région never read such an import."""
     reader, at = _reader(text, STAY_COLUMNS)
     departments = set(Department.objects.values_list("code", flat=True))
     parsed = Parsed([], [])
@@ -205,8 +208,8 @@ def parse_stays(text, region=None) -> Parsed:
     allowed = set(region.departments.values_list("code", flat=True)) if region is not None else None
     for line, year, finess, area, home, field, stays in lines:
         department = known.get(finess) or site_department(finess)
-        if allowed is not None and department not in allowed:
-            parsed.fail(line, _outside_region(finess, department))
+        if allowed is not None and department not in allowed and home not in allowed:
+            parsed.fail(line, _outside_region(finess, department, home))
             continue
         parsed.rows.append(
             HospitalStay(
@@ -222,9 +225,13 @@ def parse_stays(text, region=None) -> Parsed:
     return parsed
 
 
-def _outside_region(finess, department=None):
+def _outside_region(finess, department=None, home=None):
     """Why a regional import refuses a row: a négociateur imports only his région's data, and the
     computations of another région never read it."""
+    if department and home:
+        return _(
+            "FINESS %(finess)s (département %(code)s) et patients résidant dans le %(home)s : hors de votre région"
+        ) % {"finess": finess, "code": department, "home": home}
     if department:
         return _("FINESS %(finess)s hors de votre région (département %(code)s)") % {
             "finess": finess,

@@ -133,7 +133,11 @@ def test_imports_stay_within_the_region(client, world):
     # Stays and costs only for the région's sites and establishments.
     response = _upload(client, "sejours", f"{header}2025;{site_a};78100;MCO;5\n", source="Autre source")
     page = client.get(response["Location"]).content.decode()
-    assert "Fichier refusé" in page and "<td>2</td>" in page and f"FINESS {site_a} hors de votre région" in page
+    assert (
+        "Fichier refusé" in page
+        and "<td>2</td>" in page
+        and f"FINESS {site_a} (département 78) et patients résidant dans le 78 : hors de votre région" in page
+    )
     costs = f"annee;finess;fonction;cout;unites\n2025;{world['entities']['a'].finess};biologie;10;5\n"
     response = _upload(client, "couts", costs, source="RTC")
     page = client.get(response["Location"]).content.decode()

@@ -57,7 +57,10 @@ def test_a_negotiator_cannot_import_stays_of_another_region(world, ght_leakage):
     record = import_inputs("sejours", "PMSI pirate", data, "s.csv", world["users"]["negotiator_other"])
     assert record.status == InputImport.Status.REFUSED and record.rows == 0
     assert record.report["errors"] == [
-        {"line": 3, "reason": f"FINESS {outsider} hors de votre région (département 78)"}
+        {
+            "line": 3,
+            "reason": f"FINESS {outsider} (département 78) et patients résidant dans le 78 : hors de votre région",
+        }
     ]
     assert not HospitalStay.objects.filter(batch=record).exists()  # not even the good line
     assert computations.leakage_rate(indicator, 2025).value == before
