@@ -51,14 +51,16 @@ def pick_version(cpom, number=None) -> CpomVersion:
     return versions.first()
 
 
-def annex_context(cpom, version: CpomVersion, known_values=None) -> dict:
-    """With ``known_values`` ({indicator id: {year: value as shown}}, given by
-    the follow-up), each indicator also shows its known values: an edition of
-    the follow-up, never the signed document itself."""
-    follow_up = known_values is not None
+def annex_context(cpom, version: CpomVersion, known_values_of=None) -> dict:
+    """With ``known_values_of`` (given by the follow-up: indicator ids →
+    {indicator id: {year: value as shown}}), each indicator also shows its
+    known values: an edition of the follow-up, never the signed document."""
+    follow_up = known_values_of is not None
     content = version.content if version.is_signed else snapshot(cpom)
     years = cpom.years
-    followed = known_values or {}
+    followed = (
+        known_values_of([i["id"] for item in content["commitments"] for i in item["indicators"]]) if follow_up else {}
+    )
     commitments = []
     for index, item in enumerate(content["commitments"], start=1):
         fields = item["fields"]
@@ -119,26 +121,25 @@ def annex_filename(cpom, version, follow_up=False) -> str:
 
 
 @transaction.atomic
-def annex_pdf(cpom, version, user, known_values=None) -> AnnexFile:
-    """The PDF of a version: for a signed version, the one stored at its first
-    export (same bytes every time); for an open version or an edition of the
-    follow-up, a new rendering, stored with its fingerprint as any generated
-    annex."""
-    follow_up = known_values is not None
-    if version.is_signed and not follow_up:
+def annex_pdf(cpom, version, user) -> AnnexFile:
+    """The stored PDF of a version: for a signed version, the one stored at its
+    first export (same bytes every time); for an open version (in an archive),
+    a new rendering, stored with its fingerprint as any generated annex. The
+    follow-up edition is never stored (see portal.views.annex_download)."""
+    if version.is_signed:
         stored = AnnexFile.objects.select_for_update().filter(version=version, version_signed=True).first()
         if stored is not None:
             return stored
-    data = render_pdf(annex_context(cpom, version, known_values))
+    data = render_pdf(annex_context(cpom, version))
     annex = AnnexFile(
         cpom=cpom,
         version=version,
-        version_signed=version.is_signed and not follow_up,
+        version_signed=version.is_signed,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         created_by=user,
     )
-    annex.file.save(annex_filename(cpom, version, follow_up), ContentFile(data), save=False)
+    annex.file.save(annex_filename(cpom, version), ContentFile(data), save=False)
     annex.save()
     return annex
 

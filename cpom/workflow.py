@@ -1,12 +1,14 @@
 """The steps of a CPOM, declared once: each action, the steps it starts
-from, the step it leads to and who may take it. Services move a CPOM only
-through ``transition``; views, templates and permissions ask ``allowed``
-and ``available``, never compare a status string."""
+from, the step it leads to and who may take it. The services move a CPOM
+only along an action (``cpom.services._step``); views, templates and
+permissions ask ``is_actor``, ``allowed`` and ``available``, never compare
+a status string."""
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from cpom import permissions
 from cpom.models import EDITABLE_STATUSES, CpomStatus
 
 ARS = "ars"  # the negotiators of the CPOM's région, and the admins
@@ -26,10 +28,16 @@ ACTIONS = {
     action.name: action
     for action in (
         Action("share", (CpomStatus.PREPARATION,), CpomStatus.CONCERTATION, ARS, _("Partager avec l’établissement")),
-        Action("return", (CpomStatus.CONCERTATION,), CpomStatus.PREPARATION, ARS_OR_DIRECTOR, _("Clore le tour")),
+        Action(
+            "return",
+            (CpomStatus.CONCERTATION,),
+            CpomStatus.PREPARATION,
+            ARS_OR_DIRECTOR,
+            _("Clore le tour de concertation"),
+        ),
         Action("ready", tuple(EDITABLE_STATUSES), CpomStatus.TO_SIGN, ARS, _("Prêt à signer")),
         Action("back", (CpomStatus.TO_SIGN,), CpomStatus.PREPARATION, ARS, _("Reprendre la rédaction")),
-        Action("sign", (CpomStatus.TO_SIGN,), CpomStatus.SIGNED, ARS, _("Signer le CPOM")),
+        Action("sign", (CpomStatus.TO_SIGN,), CpomStatus.SIGNED, ARS, _("Enregistrer la signature")),
         Action("amend", (CpomStatus.SIGNED,), CpomStatus.PREPARATION, ARS, _("Ouvrir un avenant")),
     )
 }
@@ -37,12 +45,9 @@ ACTIONS = {
 
 def is_actor(user, cpom, action) -> bool:
     """Whether ``user`` is among those who may take ``action`` on ``cpom`` (whatever its step)."""
-    from cpom import permissions
-
-    who = ACTIONS[action].who
     if permissions.can_manage_cpom(user, cpom):
         return True
-    return who == ARS_OR_DIRECTOR and permissions.is_director_of(user, cpom)
+    return ACTIONS[action].who == ARS_OR_DIRECTOR and permissions.is_director_of(user, cpom)
 
 
 def allowed(user, cpom, action) -> bool:

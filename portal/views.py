@@ -30,16 +30,9 @@ from indicators.progress import attach_progress
 from indicators.selectors import known_value_displays
 
 
-def _known_values(request, version):
+def _known_values_of(request):
     """The follow-up edition (``?suivi=1``) shows each indicator's known values; the contract itself none."""
-    if not request.GET.get("suivi"):
-        return None
-    content = version.content if version.is_signed else None
-    if content is None:
-        from cpom.versions import snapshot
-
-        content = snapshot(version.cpom)
-    return known_value_displays([i["id"] for item in content["commitments"] for i in item["indicators"]])
+    return known_value_displays if request.GET.get("suivi") else None
 
 
 @login_required
@@ -154,7 +147,7 @@ def annex_preview(request, pk):
     cpom = visible_cpom(request, pk)
     permissions.require(permissions.can_export_annex(request.user, cpom))
     version = annex_version(request, cpom)
-    return render(request, "cpom/annex.html", annex_context(cpom, version, _known_values(request, version)))
+    return render(request, "cpom/annex.html", annex_context(cpom, version, _known_values_of(request)))
 
 
 @login_required
@@ -162,8 +155,8 @@ def annex_download(request, pk):
     cpom = visible_cpom(request, pk)
     permissions.require(permissions.can_export_annex(request.user, cpom))
     version = annex_version(request, cpom)
-    known = _known_values(request, version)
-    follow_up = known is not None
+    known_values_of = _known_values_of(request)
+    follow_up = known_values_of is not None
     filename = annex_filename(cpom, version, follow_up)
     if version.is_signed and not follow_up:
         # The signed document: stored at its first export, then served byte for byte (one file per version).
@@ -172,7 +165,7 @@ def annex_download(request, pk):
         sha256 = annex.sha256
     else:
         # A draft or a follow-up edition: rendered for this request and stored nowhere (a GET never writes).
-        data = render_pdf(annex_context(cpom, version, known))
+        data = render_pdf(annex_context(cpom, version, known_values_of))
         response = FileResponse(io.BytesIO(data), as_attachment=True, filename=filename)
         sha256 = hashlib.sha256(data).hexdigest()
     response["Content-Type"] = "application/pdf"
