@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -9,7 +9,7 @@ from cooperations.filters import EstablishmentFilter, StructureFilter
 from cooperations.forms import CooperationStructureForm, MembershipFormSet
 from cooperations.models import CooperationStructure, Establishment, LegalEntity, MemberRole, Membership, StructureKind
 from cooperations.permissions import can_create_ght, can_create_structure, can_edit_structure, require
-from cooperations.selectors import ght_name_subquery
+from cooperations.selectors import ght_name_subquery, links_context
 from cooperations.services import save_structure
 from cooperations.tables import EstablishmentTable, StructureTable
 from core.concurrency import STALE_MESSAGE, StaleVersionError
@@ -37,28 +37,6 @@ def establishment_list(request):
     )
 
 
-def _links_context(user, entity, establishment=None):
-    """The cooperation links of an entity (or of one of its sites), with
-    their members, in a constant number of queries."""
-    filters = Q(legal_entity=entity)
-    if establishment is not None:
-        filters = Q(legal_entity=entity, establishment__isnull=True) | Q(establishment=establishment)
-    members = Membership.objects.select_related("legal_entity", "establishment").order_by("role", "legal_entity__name")
-    links = list(
-        # Only the structures the user may see on their own page: the same rule as everywhere.
-        Membership.objects.filter(filters, structure__in=CooperationStructure.objects.visible_to(user))
-        .select_related("structure__region")
-        .prefetch_related(Prefetch("structure__memberships", queryset=members, to_attr="all_members"))
-        .order_by("structure__kind", "structure__name")
-    )
-    partner_ids = {m.legal_entity_id for link in links for m in link.structure.all_members if m.legal_entity_id}
-    visible = set(LegalEntity.objects.visible_to(user).filter(pk__in=partner_ids).values_list("pk", flat=True))
-    for link in links:
-        link.support = next((m for m in link.structure.all_members if m.role == MemberRole.SUPPORT), None)
-        link.partners = [m for m in link.structure.all_members if m.legal_entity_id != entity.pk]
-    return {"links": links, "visible_entity_ids": visible}
-
-
 @login_required
 def establishment_detail(request, finess):
     site = get_object_or_404(
@@ -78,7 +56,7 @@ def establishment_detail(request, finess):
         "title": site.name,
         "breadcrumb_data": crumbs(site.name, (_("Établissements"), reverse("cooperations:establishment_list"))),
     }
-    context.update(_links_context(request.user, entity, site))
+    context.update(links_context(request.user, entity, site))
     return render(request, "cooperations/establishment_detail.html", context)
 
 

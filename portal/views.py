@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cooperations.models import CooperationStructure, Establishment, LegalEntity, StructureKind
 from cooperations.permissions import can_create_structure
-from cooperations.views import _links_context
+from cooperations.selectors import links_context
 from core.pages import crumbs
 from cpom import permissions, services, workflow
 from cpom.annex import annex_context, annex_filename, annex_pdf, render_pdf
@@ -82,7 +82,7 @@ def legal_entity_detail(request, finess):
         "title": entity.name,
         "breadcrumb_data": crumbs(entity.name, (_("Établissements"), reverse("cooperations:establishment_list"))),
     }
-    context.update(_links_context(request.user, entity))
+    context.update(links_context(request.user, entity))
     engagements = list(entity.register_engagements.select_related("establishment").order_by("-effective_date"))
     context["register_engagements"] = engagements
     app_cpoms = list(Cpom.objects.visible_to(request.user).filter(legal_entity=entity).order_by("-first_year"))
