@@ -17,7 +17,7 @@ from cooperations.models import (
     StructureKind,
 )
 from core.concurrency import EditTokenMixin
-from core.forms import DateInput, DsfrFormMixin, PlainDeleteMixin  # noqa: F401 - the kit, re-used by the register forms
+from core.forms import DateInput, DsfrFormMixin, OwnRowsFormSetMixin, PlainDeleteMixin  # noqa: F401 - the kit, re-used by the register forms
 
 
 class CooperationStructureForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
@@ -174,7 +174,7 @@ class MembershipForm(DsfrFormMixin, forms.ModelForm):
         return data
 
 
-class BaseMembershipFormSet(forms.BaseInlineFormSet):
+class BaseMembershipFormSet(OwnRowsFormSetMixin, forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         supports, members = 0, set()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cooperations.models import CooperationStructure, LegalEntity
-from core.forms import DateInput, DsfrFormMixin, PlainDeleteMixin
+from core.forms import DateInput, DsfrFormMixin, OwnRowsFormSetMixin, PlainDeleteMixin
 from cpom import workflow
 from cpom.models import CPOM_MAX_YEARS, YEAR_MAX, YEAR_MIN, Commitment, CommitmentPartner, Cpom, CpomStatus
 from cpom.rules import vehicle_as_objective
@@ -229,7 +229,7 @@ class PartnerForm(DsfrFormMixin, forms.ModelForm):
         return data
 
 
-class BasePartnerFormSet(PlainDeleteMixin, forms.BaseInlineFormSet):
+class BasePartnerFormSet(OwnRowsFormSetMixin, PlainDeleteMixin, forms.BaseInlineFormSet):
     delete_label = _("Retirer ce partenaire")
     entity_list_id = ENTITY_LIST_ID
 

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DsfrFormMixin, PlainDeleteMixin
+from core.forms import DsfrFormMixin, OwnRowsFormSetMixin, PlainDeleteMixin
 from core.values import ValueType, parse_value, raw_value, scale_levels
 from cpom.models import Commitment, Indicator, IndicatorKind, IndicatorTemplate, TargetValue
 
@@ -190,7 +190,7 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
             target.delete()
 
 
-class BaseIndicatorFormSet(PlainDeleteMixin, forms.BaseInlineFormSet):
+class BaseIndicatorFormSet(OwnRowsFormSetMixin, PlainDeleteMixin, forms.BaseInlineFormSet):
     delete_label = _("Supprimer cet indicateur et ses valeurs-cibles")
 
     def __init__(self, *args, years, **kwargs):

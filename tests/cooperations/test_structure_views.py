@@ -143,3 +143,32 @@ def test_home_pages_say_the_role_and_scope(client, world):
     client.force_login(world["users"]["negotiator"])
     body = client.get(reverse("home")).content.decode()
     assert "Négociateur de l’ARS Île-de-France" in body and "composition reconstituée" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_initial_row", [True, False])
+def test_a_member_row_of_another_structure_refuses_the_whole_save(client, world, as_initial_row):
+    """A forged row id of another structure's member: Django would copy it
+    in as a new member; the whole save is refused instead."""
+    ght, other = world["ght_idf"], world["ght_hdf"]
+    foreign = other.memberships.order_by("pk").first()
+    client.force_login(world["users"]["negotiator"])
+    memberships = list(ght.memberships.order_by("pk"))
+    rows = len(memberships) + (0 if as_initial_row else 1)
+    data = form_data(
+        kind=StructureKind.GHT, name="Yvelines renommé",
+        **{"membres-INITIAL_FORMS": str(len(memberships)), "membres-TOTAL_FORMS": str(rows)},
+    )  # fmt: skip
+    for i, m in enumerate(memberships):
+        data.update({f"membres-{i}-id": str(m.pk), f"membres-{i}-finess": m.legal_entity.finess,
+                     f"membres-{i}-role": m.role, f"membres-{i}-external_name": ""})  # fmt: skip
+    forged = 0 if as_initial_row else len(memberships)
+    data.update({f"membres-{forged}-id": str(foreign.pk), f"membres-{forged}-finess": foreign.legal_entity.finess,
+                 f"membres-{forged}-role": MemberRole.MEMBER, f"membres-{forged}-external_name": ""})  # fmt: skip
+    before = sorted(Membership.objects.values_list("pk", "structure_id", "legal_entity_id"))
+    response = client.post(reverse("cooperations:structure_update", args=[ght.pk]), data)
+    assert response.status_code == 200
+    assert "n’appartient pas à cette fiche" in response.content.decode()
+    assert sorted(Membership.objects.values_list("pk", "structure_id", "legal_entity_id")) == before
+    ght.refresh_from_db()
+    assert ght.name == "Yvelines test"

@@ -360,3 +360,33 @@ def test_exports_neutralise_formulas(client, world):
     xlsx = client.get(reverse("cpom:cpom_list"), {"_export": "xlsx"})
     cells = [c for row in openpyxl.load_workbook(io.BytesIO(xlsx.content)).active.iter_rows() for c in row]
     assert any(c.value == "'=1+1" for c in cells) and all(c.data_type != "f" for c in cells)
+
+
+@pytest.mark.parametrize("rows", ["partenaires", "indicateurs"])
+def test_a_row_of_another_commitment_refuses_the_whole_save(client, world, rows):
+    """A forged partner or indicator id of another commitment: Django would
+    copy it in as a new row; the whole save is refused instead."""
+    _login(client, world, "negotiator")
+    cpom = world["cpom_a_draft"]
+    mine, theirs = CommitmentFactory(cpom=cpom), CommitmentFactory(cpom=cpom)
+    foreign_partner = CommitmentPartner.objects.create(commitment=theirs, external_name="Cabinet libéral")
+    foreign_indicator = indicator_with_targets(theirs)
+    row = {
+        "partenaires": {"partenaires-0-id": str(foreign_partner.pk), "partenaires-0-external_name": "Cabinet libéral"},
+        "indicateurs": {
+            "indicateurs-0-id": str(foreign_indicator.pk), "indicateurs-0-label": foreign_indicator.label,
+            "indicateurs-0-kind": "declaratif", "indicateurs-0-value_type": "effectif",
+            "indicateurs-0-direction": "hausse", "indicateurs-0-baseline": "1",
+            "indicateurs-0-baseline_year": str(cpom.first_year - 1),
+        },
+    }[rows]  # fmt: skip
+    data = commitment_post_data(
+        mine, title="Renommé", **{f"{rows}-TOTAL_FORMS": "1", f"{rows}-INITIAL_FORMS": "1"}, **row
+    )
+    counts = (CommitmentPartner.objects.count(), Commitment.objects.get(pk=mine.pk).indicators.count())
+    response = client.post(reverse("cpom:commitment_update", args=[mine.pk]), data)
+    assert response.status_code == 200
+    assert "n’appartient pas à cette fiche" in response.content.decode()
+    assert (CommitmentPartner.objects.count(), mine.indicators.count()) == counts
+    mine.refresh_from_db()
+    assert mine.title != "Renommé"
