@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from accounts.models import Role, User
 from cooperations.models import LegalEntity, Region, StructureKind
+from demo.api import build_demo_api, demo_api_summary
 from demo.cpoms import build_demo_cpoms
 from demo.diagnostics import build_demo_diagnostic
 from demo.follow_up import build_demo_follow_up
@@ -81,3 +82,4 @@ class Command(BaseCommand):
         self.stdout.write(f"  negociateur  — négociateur ARS {region.name}")
         self.stdout.write(f"  observateur  — observateur ARS {region.name}")
         self.stdout.write(f"  directeur    — directeur de {entity.name} (FINESS EJ {entity.finess})")
+        self.stdout.write(demo_api_summary(*build_demo_api(negotiator, director), region=region))
