@@ -10,18 +10,44 @@ mode the first rejected line refuses the whole file.
 import csv
 import io
 import os
-import re
 import sys
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import reset_queries, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 CHUNK_SIZE = 1000
 MAX_REPORTED_ERRORS = 200
+# The widest real line (SAE's GHT table, 203 columns) is about 2 Ko: a "line" of
+# a megabyte is no CSV, and reading it whole would put it in memory.
+MAX_LINE_BYTES = 1 << 20
+READ_BLOCK = 1 << 16
+# An XLSX is a zip: its members' declared sizes, once inflated, bound what
+# openpyxl reads (the GHT member list is < 2 Mo inflated).
+MAX_XLSX_INFLATED = 50 << 20
+
+
+def upload_limit(kind: str) -> int:
+    """The largest file accepted for that kind of import (settings.IMPORT_UPLOAD_LIMITS)."""
+    return min(settings.IMPORT_UPLOAD_LIMITS[kind], settings.IMPORT_MAX_UPLOAD_SIZE)
+
+
+def oversize_error(kind: str, size: int) -> str | None:
+    """The French refusal of a file above the limit of its kind, checked on
+    its size before a byte of it is read; None when it fits."""
+    limit = upload_limit(kind)
+    if size <= limit:
+        return None
+    return _(
+        "Le fichier dépasse la taille maximale autorisée (%(limit)s) pour ce type d’import : il pèse %(size)s. "
+        "Rien n’a été importé."
+    ) % {"limit": filesizeformat(limit), "size": filesizeformat(size)}
 
 
 class RowError(Exception):
@@ -29,7 +55,26 @@ class RowError(Exception):
 
 
 class ImportRefusedError(Exception):
-    """The whole file is refused (strict mode, or an unreadable file)."""
+    """The whole file is refused (strict mode, or an unreadable file);
+    ``report``: what the refused run keeps besides the reason."""
+
+    def __init__(self, message="", report=None):
+        super().__init__(message)
+        self.report = report
+
+
+class LineTooLongError(ImportRefusedError):
+    """A line longer than MAX_LINE_BYTES: not a CSV file, refused before it is read whole."""
+
+    def __init__(self, line: int):
+        self.line = line
+        self.reason = _("ligne de plus de %(size)s sans fin de ligne : ce n’est pas un fichier CSV") % {
+            "size": filesizeformat(MAX_LINE_BYTES)
+        }
+        super().__init__(
+            _("Ligne %(line)s illisible : %(reason)s. Fichier refusé, rien n’a été enregistré.")
+            % {"line": line, "reason": self.reason}
+        )
 
 
 @dataclass
@@ -95,8 +140,8 @@ class ImportReport:
 
 
 # A carriage return not followed by a line feed ends a line too (old Mac
-# exports); inside a quoted field the csv module keeps it in the value.
-_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+# exports; bytes.splitlines splits on CR LF, LF and CR alone); inside a quoted
+# field the csv module keeps it in the value.
 
 
 def decode_line(raw: bytes) -> str:
@@ -112,37 +157,91 @@ def decode_line(raw: bytes) -> str:
     return text.lstrip("\ufeff")
 
 
-class ProgressFile(io.RawIOBase):
-    """Wraps a binary file to move a progress bar as bytes are read."""
+def raw_lines(handle, max_line: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """Yield the lines of a binary stream (each with its end of line: CR LF,
+    LF or a lone CR), reading blocks: memory holds one block and one line,
+    whatever the file. A line longer than ``max_line`` refuses the file."""
+    buffer, number = b"", 0
+    while True:
+        block = handle.read(READ_BLOCK)
+        if not block:
+            if buffer:
+                yield buffer
+            return
+        lines = (buffer + block).splitlines(keepends=True)
+        # The last line may go on in the next block (a CR may be the first half of CR LF).
+        buffer = b"" if lines[-1].endswith(b"\n") else lines.pop()
+        for line in lines:
+            number += 1
+            if len(line) > max_line:
+                raise LineTooLongError(number)
+            yield line
+        if len(buffer) > max_line:
+            raise LineTooLongError(number + 1)
 
-    def __init__(self, handle, bar):
+
+def text_lines(handle, max_line: int = MAX_LINE_BYTES) -> Iterator[str]:
+    """The decoded lines of a binary stream (see raw_lines and decode_line)."""
+    for raw in raw_lines(handle, max_line):
+        yield decode_line(raw)
+
+
+class ProgressFile(io.RawIOBase):
+    """Wraps a binary file to report the bytes read: to a progress bar, and to
+    ``on_read(bytes read so far)``."""
+
+    def __init__(self, handle, bar=None, on_read=None):
         self._handle = handle
         self._bar = bar
+        self._on_read = on_read
+        self.position = 0
 
     def readable(self):
         return True
 
     def readinto(self, buffer):
         n = self._handle.readinto(buffer)
-        if n and self._bar is not None:
-            self._bar.update(n)
+        if n:
+            self.position += n
+            if self._bar is not None:
+                self._bar.update(n)
+            if self._on_read is not None:
+                self._on_read(self.position)
         return n
 
 
-def open_lines(path: Path, progress: bool = False) -> Iterator[str]:
-    """Yield the decoded lines of a file, streaming."""
+def fraction_reporter(progress, total: int):
+    """``on_read`` for ProgressFile: calls ``progress(fraction)`` each time one
+    more percent of ``total`` bytes is read (not at every block)."""
+    if progress is None:
+        return None
+    total = max(total, 1)
+    last = [-1]
+
+    def on_read(position):
+        percent = min(99, position * 100 // total)
+        if percent > last[0]:
+            last[0] = percent
+            progress(percent / 100)
+
+    return on_read
+
+
+def open_lines(path: Path, progress: bool = False, on_progress=None) -> Iterator[str]:
+    """Yield the decoded lines of a file, streaming; ``on_progress(fraction)``
+    is told how much of the file has been read."""
     bar = None
+    size = os.path.getsize(path)
     if progress and sys.stderr.isatty():
         from tqdm import tqdm
 
-        bar = tqdm(total=os.path.getsize(path), unit="o", unit_scale=True, desc=Path(path).name, leave=False)
+        bar = tqdm(total=size, unit="o", unit_scale=True, desc=Path(path).name, leave=False)
     try:
         with open(path, "rb") as raw:
-            handle = io.BufferedReader(ProgressFile(raw, bar), buffer_size=1 << 16)
-            for line in handle:
-                for part in _LONE_CR.split(decode_line(line)):
-                    if part:
-                        yield part
+            handle = io.BufferedReader(
+                ProgressFile(raw, bar, fraction_reporter(on_progress, size)), buffer_size=READ_BLOCK
+            )
+            yield from text_lines(handle)
     finally:
         if bar is not None:
             bar.close()
@@ -237,15 +336,15 @@ class Layout:
         """Work that needs the whole file (run once, before commit)."""
 
 
-def run_import(path, layouts, *, strict=False, progress=False, options=None) -> ImportReport:
+def run_import(path, layouts, *, strict=False, progress=False, options=None, on_progress=None) -> ImportReport:
     """Import ``path`` with the first of ``layouts`` that recognises its
     header. Raises ImportRefusedError (nothing saved) on an unknown layout or, in
-    strict mode, on the first bad line."""
+    strict mode, on the first bad line. ``on_progress(fraction)`` follows the reading."""
     path = Path(path)
     if not path.exists():
         raise ImportRefusedError(_("Fichier introuvable : %(path)s") % {"path": path})
     report = ImportReport()
-    header, records = read_records(path, progress)
+    header, records = read_records(path, progress, on_progress)
     layout_class = next((layout for layout in layouts if layout.matches(header)), None)
     if layout_class is None:
         raise ImportRefusedError(
@@ -295,12 +394,12 @@ def is_xlsx(path: Path) -> bool:
         return handle.read(4) == b"PK\x03\x04"
 
 
-def read_records(path: Path, progress: bool):
+def read_records(path: Path, progress: bool, on_progress=None):
     """Return (header, iterator of (line number, fields)) for a CSV file
     (any delimiter, UTF-8 or Latin-1) or an Excel workbook (first sheet)."""
     if is_xlsx(path):
         return _xlsx_records(path)
-    lines = open_lines(path, progress=progress)
+    lines = open_lines(path, progress=progress, on_progress=on_progress)
     first = next(lines, None)
     if first is None or not first.strip():
         raise ImportRefusedError(_("Le fichier est vide."))
@@ -315,6 +414,17 @@ def read_records(path: Path, progress: bool):
 def _xlsx_records(path: Path):
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(path) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ImportRefusedError(_("Classeur Excel illisible : %(error)s") % {"error": error}) from error
+    if inflated > MAX_XLSX_INFLATED:
+        # A few Mo that inflate to gigabytes (a "zip bomb") would fill the memory of openpyxl.
+        raise ImportRefusedError(
+            _("Classeur Excel refusé : une fois décompressé, il dépasse %(size)s. Rien n’a été enregistré.")
+            % {"size": filesizeformat(MAX_XLSX_INFLATED)}
+        )
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged file

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 import ijson
 from django.db import reset_queries, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from cooperations.finess import finess_error, normalize_finess
@@ -47,6 +48,21 @@ from cooperations.models import (
 
 BATCH = 500
 BOM = b"\xef\xbb\xbf"
+COLLECTIONS = ("pmej", "gcc", "gco")
+# Bounds of the reader, so that a small hostile file cannot exhaust the memory.
+# The real flux nests 8 levels (root, pmej[], an entity, ege[], a site, adresse[],
+# an address, coordonneesGeographique): 20 more are room for its evolution.
+EXPECTED_DEPTH = 8
+MAX_DEPTH = EXPECTED_DEPTH + 20
+# No value of the flux is longer than a few hundred characters (the sample's longest: 43):
+# the parser holding a megabyte without producing a value is reading no FINESS+ data.
+MAX_VALUE_BYTES = 1 << 20
+# The largest element is a legal entity with all its sites (the largest, ~600 sites,
+# is ~2 Mo of JSON; the sample's largest is 6 Ko): one above 16 Mio is rejected
+# unbuilt, as a faulty element is (reported, nothing of it saved).
+MAX_ELEMENT_BYTES = 16 << 20
+# The raw flux is ~750 Mo: a gzip inflating past 4 Gio is not a FINESS+ flux.
+MAX_INFLATED_BYTES = 4 << 30
 ID_MAX_LENGTH = 20  # the FINESS+ identifiers' columns
 CLOSED_STATES = {"I", "F"}  # inactif, fermé (TRE-R386 macro-état)
 GCC_KINDS = {"001": StructureKind.GHT, "002": StructureKind.GHT}  # TRE-R371: GHT généraliste, psychiatrie
@@ -64,6 +80,38 @@ ENTITY, SITE, ENGAGEMENT, GROUP, MEMBER = (
     "Groupements",
     "Membres de groupements",
 )
+
+
+class _BoundedReader:
+    """The stream as ijson reads it, counted: the bytes read in all (for the
+    size of an element and the inflated total), and since the parser last
+    produced an event (what a single value, or a run of blanks, costs)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.total = 0
+        self.since_event = 0
+
+    def read(self, size=-1):
+        data = self._stream.read(size)
+        self.total += len(data)
+        self.since_event += len(data)
+        if self.since_event > MAX_VALUE_BYTES:
+            raise ImportRefusedError(
+                _(
+                    "Le fichier contient une valeur de plus de %(size)s (vers l’octet %(pos)s) : ce n’est pas "
+                    "un flux FINESS+. Rien n’a été enregistré."
+                )
+                % {"size": filesizeformat(MAX_VALUE_BYTES), "pos": self.total}
+            )
+        if self.total > MAX_INFLATED_BYTES:
+            raise ImportRefusedError(
+                _(
+                    "Une fois décompressé, le fichier dépasse %(size)s : ce n’est pas un flux FINESS+. Rien n’a été enregistré."
+                )
+                % {"size": filesizeformat(MAX_INFLATED_BYTES)}
+            )
+        return data
 
 
 class ElementError(Exception):
@@ -230,34 +278,70 @@ class FinessPlusImporter:
         return self.report
 
     def _read(self, stream, raw, total):
+        """Walk the parser's events (ijson.basic_parse: no path is built, so
+        memory does not grow with the nesting), build one element of pmej,
+        gcc or gco at a time, and apply the entities in batches."""
         batch, counters = [], Counter()
-        builder, current, seen_root = None, None, False
-        for prefix, event, value in ijson.parse(stream, use_float=False):
-            if builder is not None:
-                builder.event(event, value)
-                if prefix == current + ".item" and event in ("end_map", "end_array"):
-                    self._element(current, counters[current], builder.value, batch)
-                    counters[current] += 1
-                    builder = None
+        reader = _BoundedReader(stream)
+        depth, key, collection, seen_root = 0, None, None, False
+        builder, skipping, element_start = None, False, 0
+        for event, value in ijson.basic_parse(reader, use_float=False):
+            reader.since_event = 0
+            if event in ("start_map", "start_array"):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ImportRefusedError(
+                        _(
+                            "Le fichier imbrique plus de %(max)s niveaux de listes ou d’objets (le flux FINESS+ "
+                            "en compte %(expected)s) : ce n’est pas un flux FINESS+. Rien n’a été enregistré."
+                        )
+                        % {"max": MAX_DEPTH, "expected": EXPECTED_DEPTH}
+                    )
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+            if builder is not None or skipping:
+                if builder is not None:
+                    builder.event(event, value)
+                    if reader.total - element_start > MAX_ELEMENT_BYTES:
+                        builder, skipping = None, True
+                if depth == 2:  # back in the collection's list: the element is complete
+                    index = counters[collection]
+                    counters[collection] += 1
+                    if skipping:
+                        skipping = False
+                        self.report.rows += 1
+                        self._reject(
+                            f"{collection}[{index}]",
+                            _("élément de plus de %(size)s : ignoré, rien n’en a été enregistré")
+                            % {"size": filesizeformat(MAX_ELEMENT_BYTES)},
+                        )
+                    else:
+                        self._element(collection, index, builder.value, batch)
+                        builder = None
                     if len(batch) >= BATCH:
                         self._apply_entities(batch)
                         batch = []
                         if self.progress:
                             self.progress(min(raw.tell() / total, 0.99))
                 continue
-            if prefix == "" and event == "start_map":
+            if not seen_root:
+                if event != "start_map":
+                    raise ImportRefusedError(_("Le fichier ne contient pas un objet JSON FINESS+ (pmej, gcc, gco)."))
                 seen_root = True
-            elif prefix == "" and event not in ("map_key", "end_map"):
-                raise ImportRefusedError(_("Le fichier ne contient pas un objet JSON FINESS+ (pmej, gcc, gco)."))
-            elif prefix in ("pmej.item", "gcc.item", "gco.item"):
-                current = prefix[: -len(".item")]
-                if event in ("start_map", "start_array"):
-                    builder = ijson.ObjectBuilder()
+            elif collection is not None:
+                if depth == 3 and event in ("start_map", "start_array"):
+                    builder, element_start = ijson.ObjectBuilder(), reader.total
                     builder.event(event, value)
-                else:  # a scalar where an object was expected
-                    self._reject(f"{current}[{counters[current]}]", _("objet attendu"))
-                    counters[current] += 1
-            elif prefix == "generatedAt" and event == "string":
+                elif depth == 1 and event == "end_array":
+                    collection = None
+                elif depth == 2:  # a scalar where an object was expected
+                    self._reject(f"{collection}[{counters[collection]}]", _("objet attendu"))
+                    counters[collection] += 1
+            elif depth == 1 and event == "map_key":
+                key = value
+            elif depth == 2 and event == "start_array" and key in COLLECTIONS:
+                collection = key
+            elif depth == 1 and key == "generatedAt" and event == "string":
                 try:
                     self.generated_on = datetime.date.fromisoformat(value[:10])
                 except ValueError:

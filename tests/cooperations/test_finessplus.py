@@ -24,7 +24,7 @@ from cooperations.models import (
     RegisterEngagement,
     StructureKind,
 )
-from tests.factories import GhtFactory, LegalEntityFactory, MembershipFactory, finess_with_key
+from tests.cooperations.factories import GhtFactory, LegalEntityFactory, MembershipFactory, finess_with_key
 from tooling.management.commands.bench_finessplus import write_generated_file
 
 SAMPLE = Path(settings.BASE_DIR) / "data" / "reference" / "finessplus_structures_extrait_20260309.json"
@@ -247,13 +247,12 @@ def test_admin_uploads_the_flux_and_reads_the_report(
     assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
     run.refresh_from_db()  # eager Celery: already done
     assert run.status == ImportRun.Status.DONE and run.created_by == world["users"]["admin"]
-    assert Path(run.file.path).is_file() and not str(run.file.path).startswith(str(settings.STATIC_ROOT))
+    # The uploaded file, stored under MEDIA_ROOT while the run lasted, is deleted once it ended.
+    assert not run.file and not any(path.is_file() for path in Path(tmp_path).rglob("*"))
     page = client.get(run.get_absolute_url()).content.decode()
     assert "Éléments lus : 21" in page and "CLINIQUE CONVERT" not in page
-    assert client.get(reverse("cooperations:import_status", args=[run.pk])).json() == {
-        "status": "termine",
-        "progress": 100,
-    }
+    status = client.get(reverse("cooperations:import_status", args=[run.pk])).json()
+    assert (status["status"], status["progress"], status["finished"]) == ("termine", 100, True)
     entity_page = client.get(reverse("portal:legal_entity_detail", args=["010000339"])).content.decode()
     assert "CPOM n° 879579" in entity_page and "un CPOM qui n’a pas son pendant dans l’application" in entity_page
     assert "Fermée le 2 mars 2026" in entity_page

@@ -26,7 +26,8 @@ def test_negotiator_imports_stays_and_computes_the_leakage_rate(page, live_serve
     page.get_by_label("Source").fill("PMSI Île-de-France")
     page.get_by_label("Fichier CSV").set_input_files(str(stays))
     page.get_by_role("button", name="Importer").click()
-    expect(page.get_by_test_id("imported")).to_contain_text("2 lignes")
+    # The worker imports the file; its progress page then leads to the import.
+    expect(page.get_by_test_id("imported")).to_contain_text("2 lignes", timeout=30_000)
 
     page.get_by_role("link", name="Calculer les indicateurs").click()
     page.get_by_label("Année à calculer").fill("2025")

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from cooperations.models import ImportRun
 from indicators.models import ComputationRun, ComputedValue, Declaration, HospitalStay, InputImport
 
 
@@ -14,37 +15,51 @@ def _login(client, world, role):
     client.force_login(world["users"][role])
 
 
-def _upload(client, kind, content, source="PMSI 2025"):
-    return client.post(
-        reverse("indicators:input_list"),
-        {"kind": kind, "source": source, "file": SimpleUploadedFile("donnees.csv", content.encode())},
-    )
+@pytest.fixture
+def upload(eager, django_capture_on_commit_callbacks, settings, tmp_path):
+    """Post a file; the import runs in the worker, here in process once the
+    upload's transaction is committed."""
+    settings.MEDIA_ROOT = tmp_path
+
+    def post(client, kind, content, source="PMSI 2025"):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                reverse("indicators:input_list"),
+                {"kind": kind, "source": source, "file": SimpleUploadedFile("donnees.csv", content.encode())},
+            )
+
+    return post
 
 
-def test_negotiator_uploads_stays_and_reads_the_report(client, world):
+def test_negotiator_uploads_stays_and_reads_the_report(client, world, upload):
     _login(client, world, "negotiator")
     site = world["sites"]["a"].finess
-    response = _upload(client, "sejours", f"annee;finess_et;code_geo;champ;sejours\n2025;{site};78100;MCO;12\n")
+    response = upload(client, "sejours", f"annee;finess_et;code_geo;champ;sejours\n2025;{site};78100;MCO;12\n")
+    run = ImportRun.objects.inputs().get()
+    assert response.status_code == 302 and response["Location"] == reverse("indicators:input_run_detail", args=[run.pk])
     record = InputImport.objects.latest("pk")
-    assert response.status_code == 302 and response["Location"] == reverse("indicators:input_detail", args=[record.pk])
     assert record.status == "termine" and record.rows == 1
-    page = client.get(response["Location"]).content.decode()
+    # The run's page, once the run has ended, leads to the import it made.
+    response = client.get(response["Location"])
+    assert response.status_code == 302 and response["Location"] == reverse("indicators:input_detail", args=[record.pk])
+    page = client.get(response["Location"], follow=True).content.decode()
     assert "Importé : 1 lignes (2025)" in page
 
 
-def test_a_bad_file_is_refused_with_its_lines(client, world):
+def test_a_bad_file_is_refused_with_its_lines(client, world, upload):
     _login(client, world, "negotiator")
     before = HospitalStay.objects.count()
-    response = _upload(client, "sejours", "annee;finess_et;code_geo;champ;sejours\n2025;123;78100;MCO;12\n")
-    page = client.get(response["Location"]).content.decode()
+    response = upload(client, "sejours", "annee;finess_et;code_geo;champ;sejours\n2025;123;78100;MCO;12\n")
+    page = client.get(response["Location"], follow=True).content.decode()
     assert "Fichier refusé : rien n’a été importé" in page and "<td>2</td>" in page
     assert HospitalStay.objects.count() == before
 
 
 @pytest.mark.parametrize("role", ["observer", "director"])
-def test_others_cannot_upload(client, world, role):
+def test_others_cannot_upload(client, world, role, upload):
     _login(client, world, role)
-    assert _upload(client, "sejours", "annee\n").status_code == 403
+    assert upload(client, "sejours", "annee\n").status_code == 403
+    assert not ImportRun.objects.inputs().exists()
 
 
 def test_negotiator_runs_the_computation_and_sees_numerator_and_denominator(client, world, eager):
@@ -57,7 +72,8 @@ def test_negotiator_runs_the_computation_and_sees_numerator_and_denominator(clie
     # The world's stays: 9 stays of Yvelines residents, all at site A (in the GHT): no leakage.
     assert "Taux de fuite" in page and "0 / 9" in page
     status = client.get(reverse("indicators:computation_status", args=[run.pk])).json()
-    assert status == {"status": "termine", "progress": 100, "done": 1, "total": 1}
+    assert status == {"status": "termine", "status_label": "Terminé", "progress": 100, "done": 1, "total": 1,
+                      "finished": True, "error": ""}  # fmt: skip
 
 
 def test_observer_reads_runs_but_cannot_compute(client, world):
@@ -117,28 +133,28 @@ def test_computed_values_feed_the_status_and_the_annex(client, world, eager):
     assert "0 %" in preview.content.decode()
 
 
-def test_imports_stay_within_the_region(client, world):
+def test_imports_stay_within_the_region(client, world, upload):
     site_a, site_c = world["sites"]["a"].finess, world["sites"]["c"].finess
     header = "annee;finess_et;code_geo;champ;sejours\n"
     _login(client, world, "negotiator")
-    _upload(client, "sejours", f"{header}2025;{site_a};78100;MCO;5\n", source="Même source")
+    upload(client, "sejours", f"{header}2025;{site_a};78100;MCO;5\n", source="Même source")
     idf = InputImport.objects.latest("pk")
     _login(client, world, "negotiator_other")
-    _upload(client, "sejours", f"{header}2025;{site_c};59100;MCO;7\n", source="Même source")
+    upload(client, "sejours", f"{header}2025;{site_c};59100;MCO;7\n", source="Même source")
     hdf = InputImport.objects.latest("pk")
     # The other région's import of the same source and year is not replaced, nor shown.
     assert HospitalStay.objects.filter(batch__in=[idf, hdf]).count() == 2
     assert client.get(reverse("indicators:input_detail", args=[idf.pk])).status_code == 404
     assert "Même source" in client.get(reverse("indicators:input_list")).content.decode()  # its own
     # Stays and costs only for the région's sites and establishments.
-    response = _upload(client, "sejours", f"{header}2025;{site_a};78100;MCO;5\n", source="Autre source")
-    page = client.get(response["Location"]).content.decode()
+    response = upload(client, "sejours", f"{header}2025;{site_a};78100;MCO;5\n", source="Autre source")
+    page = client.get(response["Location"], follow=True).content.decode()
     assert (
         "Fichier refusé" in page
         and "<td>2</td>" in page
         and f"FINESS {site_a} (département 78) et patients résidant dans le 78 : hors de votre région" in page
     )
     costs = f"annee;finess;fonction;cout;unites\n2025;{world['entities']['a'].finess};biologie;10;5\n"
-    response = _upload(client, "couts", costs, source="RTC")
-    page = client.get(response["Location"]).content.decode()
+    response = upload(client, "couts", costs, source="RTC")
+    page = client.get(response["Location"], follow=True).content.decode()
     assert f"FINESS {world['entities']['a'].finess} hors de votre région" in page

@@ -2,6 +2,7 @@
 import (stays, costs), the typed values and the entry form, the evidence
 check, the follow-up forms, and the CSV / XLSX exports of the follow-up."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -11,10 +12,11 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cooperations.importers.base import ImportRefusedError, text_lines
 from core.exports import XLSX_ILLEGAL, neutralise
 from core.values import ValueType, parse_value, raw_value, to_decimal
 from indicators import services
-from indicators.forms_follow_up import (
+from indicators.forms import (
     CampaignForm,
     EntryForm,
     InputImportForm,
@@ -22,7 +24,7 @@ from indicators.forms_follow_up import (
     SendBackForm,
     check_evidence,
 )
-from indicators.inputs import InputError, decode, import_inputs, parse_costs, parse_stays
+from indicators.inputs import InputError, cost_rows, import_inputs, stay_rows
 from indicators.models import Declaration, DeclarationEvent, HospitalStay, InputImport, SupportCost
 from tests.hostile import (
     FEW,
@@ -96,16 +98,17 @@ def test_input_import_reports_or_refuses(world, kind, data):
 @PROPERTY
 @given(kind=st.sampled_from(["sejours", "couts"]), data=with_encoding(input_text))
 def test_input_parsers_raise_only_french_input_errors(world, kind, data):
-    """decode and the parsers: a text, parsed rows and French reasons, or
-    InputError; nothing else escapes."""
+    """The streaming reader and the parsers: rows and French reasons, or
+    InputError (ImportRefusedError for a line too long); nothing else escapes."""
+    rows_of = stay_rows if kind == "sejours" else cost_rows
     try:
-        text = decode(data)
-        parsed = parse_stays(text) if kind == "sejours" else parse_costs(text)
-    except InputError as error:
+        results = list(rows_of(text_lines(io.BytesIO(data))))
+    except (InputError, ImportRefusedError) as error:
         assert is_french(str(error))
         return
-    for error in parsed.errors:
-        assert is_french(error["reason"]), error
+    for _line, row, reason in results:
+        assert (row is None) != (reason is None)
+        assert reason is None or is_french(reason), reason
 
 
 @PROPERTY

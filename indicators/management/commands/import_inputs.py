@@ -18,7 +18,8 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"Fichier introuvable : {file}")
-        record = import_inputs(kind, source, path.read_bytes(), path.name)
+        with path.open("rb") as handle:  # read as a stream, never whole
+            record = import_inputs(kind, source, handle, path.name)
         if record.status != record.Status.DONE:
             for error in record.report.get("errors", []):
                 self.stderr.write(f"ligne {error['line']} : {error['reason']}")
