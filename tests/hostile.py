@@ -134,3 +134,58 @@ def xlsx_formulas(content: bytes) -> list:
     return [
         cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.data_type == "f"
     ]
+
+
+# --- Tampered request parameters (tests/test_view_fuzzing.py) ---------------------------------------
+
+TAMPERED_VALUES = [
+    "", " ", "0", "-1", "-0", "+5", " 5 ", "1.5", "1,5", "1e3", "1e309", "-1e309", "nan", "inf", "-inf", "0x10",
+    "٣", "²", "１２", "½", "\x00", "a\x00b", "null", "None", "true", "[]", "{}", "../", "%00", "' OR 1=1 --",
+    "2025-02-30", "9999-12-31", "0001-01-01", "10000-01-01", "2025-13-01", "01/02/2025", "-2025",
+    "2147483648", "-2147483649", "9223372036854775808", "-9223372036854775809", "99999999999999999999999999",
+    "<script>alert(1)</script>", "é" * 300, "=1+1", "1:2", "1|2", "a,b", "🏥",
+]  # fmt: skip
+# Anything a client can put in a form or a query string: every character but
+# lone surrogates, which no request can encode.
+any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+long_text = st.builds(lambda char, n: char * n, st.sampled_from("a9é\x00-= "), st.integers(1_000, 20_000))
+huge_int = st.integers(min_value=-(10**40), max_value=10**40).map(str)
+# Numbers out of range or malformed break more parsers than text does: they weigh more.
+numeric_edges = st.sampled_from(["-1", "0", "-0", "1e309", "nan", "1.5", "abc", "", "\x00", "99999999999999999999"])
+small_int = st.integers(-3, 3).map(str)
+tampered_scalar = st.one_of(numeric_edges, small_int, huge_int, st.sampled_from(TAMPERED_VALUES), any_text, long_text)
+# The same value in every parameter at once: each parser meets each of these in
+# one request (a form validates all its fields, whatever the others hold).
+SWEEP = ["-1", "0", "99999999999999999999", "abc", "\x00", "1e309", "", ["1", "-1"]]
+
+# Django's own English messages (and Python's): a page in French shows none of them.
+ENGLISH_ERRORS = (
+    "This field is required",
+    "Enter a valid",
+    "Select a valid choice",
+    "Ensure this value",
+    "Ensure that there are no more than",
+    "Enter a whole number",
+    "Enter a number",
+    "Null characters are not allowed",
+    "The submitted file is empty",
+    "No file was submitted",
+    "The submitted data was not a file",
+    "ManagementForm data is missing",
+    "Please submit at most",
+    "Please submit at least",
+    "Please correct the duplicate",
+    "is not one of the available choices",
+    "is not a valid",
+    "already exists",
+    "invalid literal",
+    "Traceback",
+    "object has no attribute",
+)
+_NOT_TEXT = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
+
+
+def english_errors(page: str) -> list[str]:
+    """The English error messages a page's text shows (markup and scripts left aside)."""
+    text = _NOT_TEXT.sub(" ", page)
+    return [message for message in ENGLISH_ERRORS if message in text]
