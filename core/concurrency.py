@@ -1,11 +1,17 @@
 """Two people editing the same object: the later save is refused, never
-written silently over the earlier one.
+written silently over the earlier one. One scheme for every edited object.
 
 The edit token is the id of the object's latest history record
 (django-simple-history writes one per save). A form carries the token of the
 object as it was shown; the service, in its transaction, locks the row and
-compares that token with the latest one before writing. CPOMs and
-commitments carry their own ``version`` counter for the same purpose."""
+compares that token with the latest one before writing. An aggregate (a
+commitment with its partners and indicators, a structure with its members)
+is compared on its root, which its service saves with every change of its
+parts.
+
+A form of an edited object requires its token: a post without one is
+refused, never saved unchecked. Only code that edits without a page (the
+demo, the importers) passes ``UNCHECKED`` to a service, explicitly."""
 
 from django import forms
 from django.db.models import Max
@@ -28,8 +34,13 @@ STALE_MESSAGE = _(
 
 
 UNKNOWN = object()
-# No token sent (a script, not the page): the save is not compared. The pages always send one.
+# Passed by code that edits without a page (the demo, importers): the save is not compared.
 UNCHECKED = object()
+
+MISSING_TOKEN_MESSAGE = _(
+    "Cette page a été envoyée sans l’état de la fiche qu’elle affichait : rien n’a été enregistré. "
+    "Rechargez la page, puis enregistrez de nouveau."
+)
 
 
 def edit_token(instance) -> int | None:
@@ -64,16 +75,23 @@ class EditTokenMixin:
     instance, or ``edited`` for a form that is no ModelForm. ``token``
     gives it directly when the page computed many at once (edit_tokens)."""
 
+    # A form creating an object sends no token (there is nothing to compare
+    # with), unless its service compares the absence too: ``True`` there.
+    token_for_new = False
+
     def __init__(self, *args, edited=None, token=UNKNOWN, **kwargs):
         super().__init__(*args, **kwargs)
         if token is UNKNOWN:
             token = edit_token(edited if edited is not None else self.instance)
+        self._token_required = token is not None or self.token_for_new
         self.fields["edit_token"] = forms.IntegerField(widget=forms.HiddenInput, required=False, initial=token)
 
     def clean(self):
         data = super().clean()
         if self.add_prefix("edit_token") not in self.data:
-            data["edit_token"] = UNCHECKED
+            if self._token_required:
+                raise forms.ValidationError(MISSING_TOKEN_MESSAGE, code="missing_edit_token")
+            data["edit_token"] = None
         return data
 
     def refresh_token(self, current):

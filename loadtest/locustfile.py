@@ -260,7 +260,7 @@ class DirectorUser(CpomUser):
 
 
 class NegotiatorUser(CpomUser):
-    """An ARS negotiator: CPOM pages, a commitment edited with its version,
+    """An ARS negotiator: CPOM pages, a commitment edited with its edit token,
     the campaign's dashboard and its validation queue."""
 
     weight = 1
@@ -285,9 +285,9 @@ class NegotiatorUser(CpomUser):
         path = f"/engagements/{pk}/modifier/"
         page = self.client.get(path, name="/engagements/[id]/modifier/")
         fields = form_fields(page.text, "data-commitment-form")
-        if "version" not in fields:
+        if not fields.get("edit_token"):
             return
-        base = int(fields["version"])
+        base = int(fields["edit_token"])
         objective = f"Organiser l’aval des courts séjours vers les soins de suite (révision {self.username} {random.randint(0, 10**9)})."
         fields["objective"] = objective
         record(
@@ -295,7 +295,7 @@ class NegotiatorUser(CpomUser):
             event="attempt",
             user=self.username,
             commitment=pk,
-            base_version=base,
+            base_token=base,
             objective=objective,
         )
         answer = self.post(path, fields, name="/engagements/[id]/modifier/ [POST]")
@@ -306,7 +306,7 @@ class NegotiatorUser(CpomUser):
             event="ack" if success else "refused",
             user=self.username,
             commitment=pk,
-            base_version=base,
+            base_token=base,
             objective=objective,
             message=" / ".join(text for _level, text in said)[:300],
         )

@@ -8,9 +8,11 @@ with the database; and the locust figures.
   never came (a 5xx, a timeout, the end of the run) wrote exactly it: that
   one is *unconfirmed*, reported but not a loss.
 - A validation the server acknowledged must still be validated (it is final).
-- Commitments are edited under optimistic locking: two acknowledged saves
-  from the same version are a lost update; the acknowledged save from the
-  highest version must be the stored content (same exception as above).
+- Commitments are edited under optimistic locking (the edit token: the id
+  of the commitment's latest history record): two acknowledged saves from
+  the same token are a lost update; the acknowledged save from the highest
+  token must be the stored content, written by the one save right after it
+  (same exception as above).
 - One declaration per indicator and year, and one creation event per
   declaration: anything more is *duplicated*.
 
@@ -166,26 +168,27 @@ def check_decisions(events, statuses, report):
 
 
 def check_commitments(events, rows, report):
-    """``rows``: {commitment pk: (version, objective)}."""
+    """``rows``: {commitment pk: (ids of its history records, objective)}."""
     acks = [e for e in events if e.get("kind") == "commitment" and e["event"] == "ack"]
     report.acknowledged += len(acks)
     report.checked += len(acks)
     seen = {}
     for ack in acks:
-        key = (ack["commitment"], ack["base_version"])
+        key = (ack["commitment"], ack["base_token"])
         if key in seen:
             report.lost.append(
-                f"commitment {key[0]}: two saves acknowledged from version {key[1]} "
+                f"commitment {key[0]}: two saves acknowledged from token {key[1]} "
                 f"({seen[key]['user']}, {ack['user']}): one overwrote the other"
             )
         seen[key] = ack
     latest = {}
     for ack in acks:
-        if ack["base_version"] >= latest.get(ack["commitment"], {"base_version": -1})["base_version"]:
+        if ack["base_token"] >= latest.get(ack["commitment"], {"base_token": -1})["base_token"]:
             latest[ack["commitment"]] = ack
     for pk, ack in latest.items():
-        version, objective = rows.get(pk, (None, None))
-        if version == ack["base_version"] + 1 and objective == ack["objective"]:
+        history, objective = rows.get(pk, ((), None))
+        after = [record for record in history if record > ack["base_token"]]
+        if len(after) == 1 and objective == ack["objective"]:
             continue
         later = [
             e
@@ -193,16 +196,15 @@ def check_commitments(events, rows, report):
             if e.get("kind") == "commitment"
             and e["event"] == "attempt"
             and e["commitment"] == pk
-            and e["base_version"] > ack["base_version"]
+            and e["base_token"] > ack["base_token"]
         ]
-        if (
-            version is not None
-            and version > ack["base_version"] + 1
-            and any(e["objective"] == objective for e in later)
-        ):
-            report.unconfirmed.append(f"commitment {pk}: version {version} written by an unanswered request")
+        if len(after) > 1 and any(e["objective"] == objective for e in later):
+            report.unconfirmed.append(f"commitment {pk}: token {after[-1]} written by an unanswered request")
             continue
-        report.lost.append(f"commitment {pk}: acknowledged version {ack['base_version'] + 1}, stored version {version}")
+        report.lost.append(
+            f"commitment {pk}: save acknowledged from token {ack['base_token']}, "
+            f"{len(after)} saves stored after it (latest {after[-1] if after else None})"
+        )
 
 
 def check_duplicates(declaration_keys, creation_events, report):

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from indicators.models import Declaration, DeclarationStatus
+from tests.pages import with_tokens
 from tooling import loadtest_check as check
 
 
@@ -67,16 +68,21 @@ def test_a_validation_is_final():
     assert report.lost
 
 
-def test_two_saves_acknowledged_from_one_version_are_a_lost_update():
+def test_two_saves_acknowledged_from_one_token_are_a_lost_update():
     def save(user, base, objective):
-        return {"kind": "commitment", "event": "ack", "user": user, "commitment": 3, "base_version": base,
+        return {"kind": "commitment", "event": "ack", "user": user, "commitment": 3, "base_token": base,
                 "objective": objective}  # fmt: skip
 
     report = check.Report()
-    check.check_commitments([save("n1", 1, "a"), save("n2", 2, "b")], {3: (3, "b")}, report)
+    # Token 10 was the page of n1; his save wrote record 14, the page of n2, whose save wrote 17.
+    check.check_commitments([save("n1", 10, "a"), save("n2", 14, "b")], {3: ([10, 14, 17], "b")}, report)
     assert report.ok
-    check.check_commitments([save("n1", 1, "a"), save("n2", 1, "b")], {3: (2, "b")}, report)
+    check.check_commitments([save("n1", 10, "a"), save("n2", 10, "b")], {3: ([10, 14], "b")}, report)
     assert len(report.lost) == 1 and "overwrote" in report.lost[0]
+    # The last acknowledged save, from 14, was followed by a write nobody acknowledged: lost.
+    report = check.Report()
+    check.check_commitments([save("n1", 10, "a"), save("n2", 14, "b")], {3: ([10, 14, 17, 19], "c")}, report)
+    assert len(report.lost) == 1 and "2 saves stored after it" in report.lost[0]
 
 
 def test_figures_and_server_errors():
@@ -112,7 +118,9 @@ def test_a_value_sent_back_while_the_page_is_open_is_not_erased(client, world):
     client.post(reverse("indicators:declaration_send_back", args=[sent_back.pk]), {"reason": "À revoir"})
 
     client.force_login(world["users"]["director"])
-    response = client.post(url, {f"i{other.pk}-value": "7", f"i{other.pk}-comment": "", "save": ""})
+    response = client.post(
+        url, with_tokens(client, url, {f"i{other.pk}-value": "7", f"i{other.pk}-comment": "", "save": ""})
+    )
     assert response.status_code == 302
     sent_back.refresh_from_db()
     assert sent_back.status == DeclarationStatus.SENT_BACK and sent_back.value == before is not None
@@ -125,7 +133,7 @@ def test_a_value_sent_back_while_the_page_is_open_is_not_erased(client, world):
 @pytest.mark.django_db
 def test_load_data_is_built_replaced_and_never_touches_a_real_campaign(world):
     from indicators.models import Campaign
-    from tests.factories import EstablishmentFactory
+    from tests.cooperations.factories import EstablishmentFactory
     from tooling import loadtest_data
 
     for _ in range(2):

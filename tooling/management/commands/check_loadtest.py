@@ -40,12 +40,12 @@ class Command(BaseCommand):
         check.check_declarations(events, rows, report)
         check.check_decisions(events, dict(declarations.values_list("pk", "status")), report)
         commitments = Commitment.objects.filter(pk__in=manifest["commitments"])
+        history = defaultdict(list)
+        for pk, record in Commitment.history.filter(id__in=manifest["commitments"]).values_list("id", "history_id"):
+            history[pk].append(record)
         check.check_commitments(
             events,
-            {
-                pk: (version, objective)
-                for pk, version, objective in commitments.values_list("pk", "version", "objective")
-            },
+            {pk: (sorted(history[pk]), objective) for pk, objective in commitments.values_list("pk", "objective")},
             report,
         )
         created = declarations.annotate(
