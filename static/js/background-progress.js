@@ -13,7 +13,8 @@
         const state = await response.json();
         bar.value = state.progress;
         percent.textContent = state.progress + " %";
-        if (state.status !== box.dataset.status && final.includes(state.status)) {
+        const ended = state.finished !== undefined ? state.finished : final.includes(state.status);
+        if (state.status !== box.dataset.status && ended) {
           window.location.reload();
           return;
         }
