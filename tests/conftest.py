@@ -12,12 +12,12 @@ from django.db import connection
 from accounts.models import Role
 from config.celery import app
 from cooperations.models import ImportRun, MemberRole
-from tests.factories import (
+from tests.accounts.factories import UserFactory
+from tests.cooperations.factories import (
     EstablishmentFactory,
     GhtFactory,
     LegalEntityFactory,
     MembershipFactory,
-    UserFactory,
     department,
     region,
 )
@@ -119,21 +119,21 @@ def build_cpoms(users, entities):
     import datetime
 
     from cpom import services
-    from tests.factories import CommitmentFactory, indicator_with_targets
+    from tests.cpom.factories import CommitmentFactory, CpomFactory, indicator_with_targets
 
     nego, nego_hdf = users["negotiator"], users["negotiator_other"]
-    cpom_a = services.create_cpom(nego, entities["a"], 2026, 2030)
+    cpom_a = CpomFactory(legal_entity=entities["a"], created_by=nego)
     commitment_a = CommitmentFactory(cpom=cpom_a, title="Filière gériatrique Alpha–Bravo")
     indicator_a = indicator_with_targets(commitment_a, label="Patients adressés")
     services.share_with_director(cpom_a, nego, "Projet à relire")
     proposal = services.propose_change(commitment_a, users["director"], "field:title", "Filière gériatrique")
-    cpom_a_draft = services.create_cpom(nego, entities["a"], 2031, 2035)
-    cpom_b = services.create_cpom(nego, entities["b"], 2026, 2030)
+    cpom_a_draft = CpomFactory(legal_entity=entities["a"], first_year=2031, last_year=2035, created_by=nego)
+    cpom_b = CpomFactory(legal_entity=entities["b"], created_by=nego)
     commitment_b = CommitmentFactory(cpom=cpom_b, title="Blanchisserie commune")
     indicator_with_targets(commitment_b)
     services.mark_ready_to_sign(cpom_b, nego)
     services.sign(cpom_b, nego, datetime.date(2026, 1, 10))
-    cpom_c = services.create_cpom(nego_hdf, entities["c"], 2026, 2030)
+    cpom_c = CpomFactory(legal_entity=entities["c"], created_by=nego_hdf)
     commitment_c = CommitmentFactory(cpom=cpom_c, title="Imagerie partagée Charlie")
     services.share_with_director(cpom_c, nego_hdf)
     from django.utils import timezone
@@ -161,52 +161,6 @@ def build_cpoms(users, entities):
     }
 
 
-def signed_cpom(user, entity, first_year, last_year, indicators=1, title="Engagement suivi", computed=False):
-    """A signed CPOM with one commitment and ``indicators`` declarative
-    indicators with a target each year (10, 11, 12…), and with ``computed``
-    a computed leakage rate."""
-    import datetime
-
-    from cpom import services
-    from tests.factories import CommitmentFactory, indicator_with_targets
-
-    cpom = services.create_cpom(user, entity, first_year, last_year)
-    commitment = CommitmentFactory(cpom=cpom, title=title)
-    for n in range(indicators):
-        indicator_with_targets(commitment, label=f"Vacations partagées {n + 1}")
-    if computed:
-        indicator_with_targets(
-            commitment,
-            label="Taux de fuite",
-            kind="automatisable",
-            computation="taux_de_fuite",
-            value_type="pourcentage",
-        )
-    services.mark_ready_to_sign(cpom, user)
-    services.sign(cpom, user, datetime.date(first_year, 1, 15))
-    return cpom
-
-
-def open_campaign_for(user, region, year, cpoms, days_open=5, days_left=20):
-    """A campaign whose declaration window is open today."""
-    import datetime
-
-    from django.utils import timezone
-
-    from indicators import services
-
-    today = timezone.localdate()
-    return services.open_campaign(
-        user,
-        region,
-        year,
-        today - datetime.timedelta(days=days_open),
-        today + datetime.timedelta(days=days_left),
-        today + datetime.timedelta(days=days_left + 15),
-        cpoms,
-    )
-
-
 def build_follow_up(users, entities):
     """The follow-up of 2025, open in both régions:
 
@@ -219,6 +173,8 @@ def build_follow_up(users, entities):
     from cpom.models import IndicatorKind
     from indicators import services
     from indicators.models import Declaration
+    from tests.cpom.factories import signed_cpom
+    from tests.indicators.factories import DeclarationFactory, open_campaign_for
 
     nego, nego_hdf = users["negotiator"], users["negotiator_other"]
     cpom_a_old = signed_cpom(nego, entities["a"], 2024, 2025, indicators=2, title="Filière suivie Alpha", computed=True)
@@ -232,10 +188,9 @@ def build_follow_up(users, entities):
     cpom_c_old = signed_cpom(nego_hdf, entities["c"], 2024, 2025, title="Filière suivie Charlie")
     campaign_hdf = open_campaign_for(nego_hdf, cpom_c_old.region, 2025, [cpom_c_old])
     indicator_c = cpom_c_old.commitments.get().indicators.get()
-    services.save_declarations(
-        users["director_other"], campaign_hdf, entities["c"].pk, [services.Entry(indicator_c, *indicator_c.parse("9"))],
-        submit=True,
-    )  # fmt: skip
+    declaration_c = DeclarationFactory(
+        campaign=campaign_hdf, indicator=indicator_c, director=users["director_other"], raw="9", submitted=True
+    )
     from indicators.inputs import import_inputs
     from indicators.models import ComputationRun
 
@@ -253,20 +208,18 @@ def build_follow_up(users, entities):
         "declaration_a": declaration_a,
         "cpom_c_old": cpom_c_old,
         "campaign_hdf": campaign_hdf,
-        "declaration_c": Declaration.objects.get(indicator=indicator_c, year=2025),
+        "declaration_c": declaration_c,
     }
 
 
 def build_diagnostics(users, ght_idf, ght_hdf):
     """A diagnostic of each région's GHT, with one axis each."""
-    from diagnostics import services
-    from diagnostics.models import Axis
+    from tests.diagnostics.factories import diagnostic_of
 
-    diagnostic_idf = services.open_diagnostic(users["negotiator"], "ght", ght_idf, "Diagnostic Yvelines test")
-    axis_idf = services.save_axis(
-        users["negotiator"], Axis(diagnostic=diagnostic_idf, title="Gériatrie commune", theme="medicales"), []
+    diagnostic_idf, axis_idf = diagnostic_of(
+        users["negotiator"], ght_idf, "Diagnostic Yvelines test", axis="Gériatrie commune"
     )
-    diagnostic_hdf = services.open_diagnostic(users["negotiator_other"], "ght", ght_hdf, "Diagnostic Nord test")
+    diagnostic_hdf, _axis = diagnostic_of(users["negotiator_other"], ght_hdf, "Diagnostic Nord test")
     return {"diagnostic_idf": diagnostic_idf, "axis_idf": axis_idf, "diagnostic_hdf": diagnostic_hdf}
 
 

@@ -20,14 +20,9 @@ django.setup()
 
 from django.db import transaction  # noqa: E402
 
-from tests.conftest import build_world, signed_cpom  # noqa: E402
-from tests.factories import (  # noqa: E402
-    CommitmentFactory,
-    EstablishmentFactory,
-    LegalEntityFactory,
-    department,
-    indicator_with_targets,
-)
+from tests.conftest import build_world  # noqa: E402
+from tests.cooperations.factories import EstablishmentFactory, LegalEntityFactory, department  # noqa: E402
+from tests.cpom.factories import CommitmentFactory, indicator_with_targets, signed_cpom  # noqa: E402
 
 
 def main():
