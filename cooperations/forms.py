@@ -1,11 +1,12 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
-from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from cooperations.finess import finess_error, normalize_finess
+from cooperations.importers.base import oversize_error, upload_limit
 from cooperations.models import (
     CooperationStructure,
     Establishment,
@@ -174,9 +175,22 @@ class MembershipForm(DsfrFormMixin, forms.ModelForm):
         return data
 
 
+OUTSIDE_REGION_RULE = _(
+    "%(member)s relève de la région %(region)s, pas de celle de la structure (%(own)s) : un établissement d’une "
+    "autre région y figure comme partenaire, ni membre ni support. La structure reste modifiable par l’ARS de sa "
+    "région seule, et consultable par l’ARS de chacun de ses membres."
+)
+
+
 class BaseMembershipFormSet(OwnRowsFormSetMixin, forms.BaseInlineFormSet):
+    """The members of a structure. The rule across régions: a structure
+    belongs to one région (its ARS alone edits it); an entity of another
+    région may take part only as a partner, and the structure is then shown,
+    read-only, to that région's ARS and to the entity's director."""
+
     def clean(self):
         super().clean()
+        self._outside_region_rule()
         supports, members = 0, set()
         for form in self.forms:
             if (
@@ -198,6 +212,22 @@ class BaseMembershipFormSet(OwnRowsFormSetMixin, forms.BaseInlineFormSet):
         if supports > 1:
             raise forms.ValidationError(_("Une structure n’a qu’un seul établissement support."))
 
+    def _outside_region_rule(self):
+        own = self.instance.region_id
+        if not own:
+            return
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            entity = form.instance.legal_entity
+            if entity is None or entity.region_id == own or form.cleaned_data.get("role") == MemberRole.PARTNER:
+                continue
+            form.add_error(
+                "role",
+                OUTSIDE_REGION_RULE
+                % {"member": entity.name, "region": entity.region.name, "own": self.instance.region.name},
+            )
+
 
 MembershipFormSet = forms.inlineformset_factory(
     CooperationStructure,
@@ -217,12 +247,14 @@ class ImportUploadForm(DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = ImportRun
         fields = ["register", "file"]
-        help_texts = {
-            "file": _("FINESS+ : fichier .json ou .json.gz (jusqu’à 1 Go). Autres : CSV (UTF-8 ou Latin-1) ou XLSX."),
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The limits of the settings (a bound field copies its help text when it is built, in the mixin).
+        self.fields["file"].help_text = self["file"].help_text = _(
+            "FINESS+ : fichier .json ou .json.gz (%(finessplus)s au plus). Autres : CSV (UTF-8 ou Latin-1) ou XLSX "
+            "(établissements : %(finess)s au plus ; GHT : %(ght)s au plus)."
+        ) % {kind: filesizeformat(upload_limit(kind)) for kind in ImportRun.Register.values}
         # The DSFR upload component.
         self.fields["file"].widget.attrs["class"] = "fr-upload"
         self.fields["file"].widget.attrs["accept"] = ".json,.gz,.csv,.txt,.xlsx"
@@ -233,11 +265,9 @@ class ImportUploadForm(DsfrFormMixin, forms.ModelForm):
         upload, register = data.get("file"), data.get("register")
         if not upload or not register:
             return data
-        if upload.size > settings.IMPORT_MAX_UPLOAD_SIZE:
-            self.add_error(
-                "file",
-                _("Fichier trop volumineux (maximum %(n)s Mo).") % {"n": settings.IMPORT_MAX_UPLOAD_SIZE // 2**20},
-            )
+        too_large = oversize_error(register, upload.size)
+        if too_large:
+            self.add_error("file", too_large)
             return data
         try:
             ImportRun._meta.get_field("file").generate_filename(None, upload.name)

@@ -6,6 +6,7 @@ below, and nowhere else; ``accounts.User`` carries the role and its scope.
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -14,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.scopes import scoped, signed_in
 from cooperations.finess import validate_finess
+from core.jobs import BackgroundJob
 
 
 class Region(models.Model):
@@ -374,6 +376,11 @@ class CooperationStructure(models.Model):
     def is_official(self):
         return self.composition_source in (CompositionSource.OFFICIAL, CompositionSource.FINESSPLUS)
 
+    @property
+    def is_from_official_list(self):
+        """Its composition is the DGOS list of GHT members, imported."""
+        return self.composition_source == CompositionSource.OFFICIAL
+
 
 class MemberRole(models.TextChoices):
     SUPPORT = "support", _("Établissement support")
@@ -456,6 +463,10 @@ class Membership(models.Model):
         return f"{self.member_name} — {self.get_role_display()}"
 
     @property
+    def is_support(self):
+        return self.role == MemberRole.SUPPORT
+
+    @property
     def member_name(self):
         if self.establishment_id:
             return self.establishment.name
@@ -509,8 +520,38 @@ class RegisterEngagement(models.Model):
         return labels.get(self.subtype, f"{self.kind} {self.subtype}".strip())
 
 
-class ImportRun(models.Model):
-    """A register file uploaded by an admin and imported by a Celery task."""
+class ImportRunQuerySet(models.QuerySet):
+    def registers(self):
+        return self.filter(kind=ImportRun.Kind.REGISTER)
+
+    def inputs(self):
+        return self.exclude(kind=ImportRun.Kind.REGISTER)
+
+    def visible_to(self, user):
+        """A register file is national: admins only. An input file (stays,
+        costs) is seen as the import it makes: an admin's (national) by every
+        ARS, a négociateur's by the ARS of his région only."""
+        return scoped(
+            self,
+            user,
+            region=lambda user: (
+                ~Q(kind=ImportRun.Kind.REGISTER) & (Q(region__isnull=True) | Q(region_id=user.region_id))
+            ),
+        )
+
+
+class ImportRun(BackgroundJob):
+    """A file uploaded to be imported by a Celery task: a register file (an
+    admin's), or an input file of the computed indicators (stays, costs; an
+    admin's or a négociateur's). The file is kept only while the run lasts.
+    Its progress goes to the cache while it runs: the import's own
+    transaction would hide a progress written in the database."""
+
+    class Kind(models.TextChoices):
+        REGISTER = "repertoire", _("Fichier du répertoire")
+        # The values of indicators.models.InputKind (the layer above), checked by a test.
+        STAYS = "sejours", _("Séjours hospitaliers par lieu de résidence")
+        COSTS = "couts", _("Coûts des fonctions support")
 
     class Register(models.TextChoices):
         FINESSPLUS = "finessplus", _("Flux FINESS+ « structures » (JSON ou JSON.gz)")
@@ -518,12 +559,21 @@ class ImportRun(models.Model):
         GHT = "ght", _("GHT : liste SAE ou liste officielle des membres DGOS (CSV ou XLSX)")
 
     class Status(models.TextChoices):
+        # The values of core.jobs.JobStatus; a file that fails is refused.
         PENDING = "en_attente", _("En attente")
         RUNNING = "en_cours", _("En cours")
         DONE = "termine", _("Terminé")
         FAILED = "refuse", _("Refusé")
 
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices, default=Kind.REGISTER)
+    # Empty for an input file (set by the code, never by a form: the upload form requires it).
     register = models.CharField(_("type de fichier"), max_length=20, choices=Register.choices)
+    # An input file: the source named by its author, and his région (empty: an admin's, national).
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("région")
+    )
+    # Emptied once the run ends (discard_file).
     file = models.FileField(_("fichier importé"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("nom d’origine"), max_length=255)
     size = models.BigIntegerField(_("taille (octets)"), default=0)
@@ -534,16 +584,17 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("par")
     )
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
-    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("import de fichier de référence")
-        verbose_name_plural = _("imports de fichiers de référence")
+        verbose_name = _("import de fichier")
+        verbose_name_plural = _("imports de fichiers")
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.get_register_display()} — {self.original_name}"
+        label = self.get_register_display() if self.kind == self.Kind.REGISTER else self.get_kind_display()
+        return f"{label} — {self.original_name}"
 
     def get_absolute_url(self):
         return reverse("cooperations:import_detail", args=[self.pk])
@@ -551,3 +602,22 @@ class ImportRun(models.Model):
     @property
     def progress_key(self):
         return f"import-progress-{self.pk}"
+
+    @property
+    def is_finished(self):
+        return not self.in_progress
+
+    @property
+    def progress(self):
+        if self.is_finished:
+            return 100
+        try:
+            return round(float(cache.get(self.progress_key, 0.0)) * 100)
+        except Exception:  # noqa: BLE001 - the cache (Redis) down: the page shows no progress rather than an error
+            return 0
+
+    def discard_file(self):
+        """The uploaded file is needed only while the run lasts: deleted once it ends."""
+        if self.file:
+            self.file.delete(save=False)
+            ImportRun.objects.filter(pk=self.pk).update(file="")

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from cooperations.models import CompositionSource, CooperationStructure, MemberRole, Membership, StructureKind
+from tests.pages import with_tokens
 
 
 def form_data(members=(), **fields):
@@ -100,7 +101,8 @@ def test_editing_a_ght_member_marks_it_entered_and_keeps_reference_fields(client
             f"membres-{i}-id": str(m.pk), f"membres-{i}-finess": m.legal_entity.finess,
             f"membres-{i}-role": MemberRole.PARTNER if i == 1 else m.role, f"membres-{i}-external_name": "",
         })  # fmt: skip
-    response = client.post(reverse("cooperations:structure_update", args=[ght.pk]), data)
+    url = reverse("cooperations:structure_update", args=[ght.pk])
+    response = client.post(url, with_tokens(client, url, data))
     assert response.status_code == 302
     ght.refresh_from_db()
     assert ght.name == "Yvelines test (renommé)"
@@ -172,3 +174,46 @@ def test_a_member_row_of_another_structure_refuses_the_whole_save(client, world,
     assert sorted(Membership.objects.values_list("pk", "structure_id", "legal_entity_id")) == before
     ght.refresh_from_db()
     assert ght.name == "Yvelines test"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [MemberRole.MEMBER, MemberRole.SUPPORT, MemberRole.ASSOCIATE])
+def test_an_entity_of_another_region_is_only_a_partner(client, world, role):
+    client.force_login(world["users"]["negotiator"])
+    a, charlie = world["entities"]["a"], world["entities"]["c"]
+    data = form_data([member(a.finess, role=MemberRole.SUPPORT if role != MemberRole.SUPPORT else MemberRole.MEMBER),
+                      member(charlie.finess, role=role)])  # fmt: skip
+    before = CooperationStructure.objects.count()
+    response = client.post(reverse("cooperations:structure_create"), data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "CH Charlie relève de la région Hauts-de-France" in body and "comme partenaire" in body
+    assert CooperationStructure.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_partner_of_another_region_sees_the_structure_read_only(client, world):
+    client.force_login(world["users"]["negotiator"])
+    a, charlie = world["entities"]["a"], world["entities"]["c"]
+    data = form_data([member(a.finess, role=MemberRole.SUPPORT), member(charlie.finess, role=MemberRole.PARTNER)])
+    assert client.post(reverse("cooperations:structure_create"), data).status_code == 302
+    structure = CooperationStructure.objects.get(name=data["name"])
+    assert structure.region_id == "11"
+    page = client.get(structure.get_absolute_url()).content.decode()
+    assert 'data-testid="outside-region">Hauts-de-France' in page
+    # The other région's ARS and the partner's director read it, without a way to change it.
+    for role in ("negotiator_other", "director_other"):
+        client.force_login(world["users"][role])
+        page = client.get(structure.get_absolute_url())
+        assert page.status_code == 200, role
+        body = page.content.decode()
+        assert reverse("cooperations:structure_update", args=[structure.pk]) not in body, role
+        assert client.get(reverse("cooperations:structure_update", args=[structure.pk])).status_code in (403, 404)
+    client.force_login(world["users"]["negotiator_other"])
+    assert 'data-testid="other-region-notice"' in client.get(structure.get_absolute_url()).content.decode()
+    listed = client.get(reverse("cooperations:structure_list"), {"q": structure.name}).content.decode()
+    assert structure.name in listed
+    response = client.post(reverse("cooperations:structure_update", args=[structure.pk]), form_data(name="Piraté"))
+    assert response.status_code in (403, 404)
+    structure.refresh_from_db()
+    assert structure.name == data["name"]
