@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo setup reference test lint bench worker clean security faults loadtest
+.PHONY: demo setup reference test lint bench worker clean security faults loadtest backup restore
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,23 @@ USERS ?= 50
 DURATION ?= 60
 loadtest: setup
 	USERS=$(USERS) DURATION=$(DURATION) loadtest/run.sh
+
+## Backup of DATABASE_URL (PostgreSQL) and MEDIA_ROOT into BACKUP_DIR/cpom-<UTC date> (default ./backups):
+## pg_dump --format=custom, a tar of the files, a manifest (rows of every table, SHA-256 of every file), SHA256SUMS.
+## No "setup" prerequisite: a backup never reinstalls packages.
+backup:
+	PYTHON=$(PY) bash scripts/backup.sh
+
+## Restore BACKUP=backups/cpom-… into DATABASE_URL and MEDIA_ROOT, then check rows and files against its manifest.
+## Refuses a non-empty database or MEDIA_ROOT unless FORCE=1 (pg_restore --clean --if-exists; files moved aside).
+restore:
+	PYTHON=$(PY) bash scripts/restore.sh
+
+## The API's OpenAPI schema, kept in the repository (api/schema.yml) so that a change shows in review;
+## a test of make test fails while it differs from what the code generates.
+.PHONY: api-schema
+api-schema: setup
+	$(PY) manage.py spectacular --lang fr --validate --fail-on-warn --file api/schema.yml
 
 lint: setup
 	$(VENV)/bin/ruff check --fix .

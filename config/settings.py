@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "accounts",
     "cooperations",
@@ -63,6 +66,8 @@ INSTALLED_APPS = [
     "diagnostics",
     "audit",
     "portal",
+    "api",
+    "opendata",
     "demo",
     "tooling",
     "axes",
@@ -70,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -152,21 +158,62 @@ STORAGES = {
         )
     },
 }
-# Uploaded register files: outside the static root, never served directly.
+# Uploaded register and input files: outside the static root, never served directly.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("IMPORT_MAX_UPLOAD_SIZE", str(1024 * 2**20)))
+# The largest file accepted for each kind of import (bytes), a margin above the
+# largest real file of that kind; a larger file is refused by the form, in French,
+# before anything of it is read. Each can be set by IMPORT_MAX_SIZE_<KIND>.
+_IMPORT_LIMITS_MIB = {
+    # The national FINESS+ « structures » flux: ~750 Mo as raw JSON, ~50 Mo gzipped
+    # (data.gouv.fr, 2026; 175k sites): 1 Gio takes the raw file with a third more.
+    "finessplus": 1024,
+    # The etalab FINESS extract (~100k sites + their geolocation rows, ~40 Mo; the
+    # largest here, SAE « ID » 2023, is 1 Mo): 100 Mio, 2.5 times the extract.
+    "finess": 100,
+    # The DGOS member list (~1,500 rows, XLSX) or the SAE GHT table (104 Ko): 10 Mio.
+    "ght": 10,
+    # The national stays of a year by site × residence code × field, the largest
+    # input: PMSI has no open file, so estimated at 1.5–2.5 M rows of 30–40 bytes,
+    # 50–100 Mo (the audit's file: 38.6 Mo); 200 Mio is twice the high estimate.
+    "sejours": 200,
+    # Support-function costs: ~3,000 entities × 8 functions × a few years, < 2 Mo: 20 Mio.
+    "couts": 20,
+}
+IMPORT_UPLOAD_LIMITS = {
+    kind: int(os.environ.get(f"IMPORT_MAX_SIZE_{kind.upper()}", str(mib * 2**20)))
+    for kind, mib in _IMPORT_LIMITS_MIB.items()
+}
+# The ceiling of any upload (core.uploads): above it the request is cut short
+# with the French 400 page and nothing reaches the disk.
+IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("IMPORT_MAX_UPLOAD_SIZE", str(max(IMPORT_UPLOAD_LIMITS.values()))))
+# Every uploaded file goes to a temporary file on disk, never into memory.
+FILE_UPLOAD_HANDLERS = ["core.uploads.CappedTemporaryFileUploadHandler"]
+# A form's text fields hold at most 5,000 characters: 2 Mio of fields (files
+# apart) is room for hundreds of them; a larger body gets the French 400 page.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 2**20)))
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Evidence attached to a declaration: size limit (bytes) and the types accepted,
 # recognised from the content (libmagic), never from the name.
 EVIDENCE_MAX_SIZE = int(os.environ.get("EVIDENCE_MAX_SIZE", str(10 * 2**20)))
+# A replaced evidence file stays with the declaration's history this long (the
+# audit trail of a campaign, reviewed the next year), then its bytes are purged.
+EVIDENCE_REPLACED_RETENTION_DAYS = int(os.environ.get("EVIDENCE_REPLACED_RETENTION_DAYS", "730"))
 
-# Emails (campaigns, send-backs, reminders): printed on the console unless an SMTP host is set.
+# Emails (campaigns, send-backs, reminders; core/mail.py): printed on the console unless an SMTP host is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the start, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: set one of them.")
+# Seconds before a silent SMTP server fails the delivery (then retried), instead of holding a worker.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT") or "10")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cpom-volet3@ars.sante.fr")
 # The address of the site in emails' links.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
@@ -210,6 +257,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.tasks.compute_every_night",
         "schedule": crontab(hour=2, minute=30),
     },
+    "purge-unneeded-evidence": {"task": "indicators.tasks.purge_evidence", "schedule": crontab(hour=3, minute=45)},
 }
 
 if REDIS_URL:
@@ -217,14 +265,34 @@ if REDIS_URL:
 
 # Production hardening: on whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True
-# Login throttling (django-axes): after 5 failures for a user name from an address, 15 minutes' lockout.
+# Login throttling (django-axes, extended by accounts.lockout): three counters of
+# the failures within the cool-off, each with its own limit. A user name from one
+# address (a typing user), a user name from every address (rotating addresses
+# gives no fresh attempts, yet one address cannot lock a name for everyone at the
+# tight limit), an address whatever the name (one address spraying names).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_FAILURE_LIMITS = {
+    ("username", "ip_address"): max(1, int(os.environ.get("AXES_FAILURE_LIMIT", "5"))),
+    ("username",): max(1, int(os.environ.get("AXES_USERNAME_FAILURE_LIMIT", "20"))),
+    ("ip_address",): max(1, int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "50"))),
+}
+AXES_LOCKOUT_PARAMETERS = [list(parameters) for parameters in LOGIN_FAILURE_LIMITS]
+# Axes compares one number with this one limit; the handler scales each counter to it.
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMITS[("username", "ip_address")]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_COOLOFF_TIME = 0.25  # hours, counted from a counter's last failure
+# A success clears the failures of that user name from that address only (LockoutHandler).
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
 AXES_VERBOSE = False
+# The client address of a login. Default: REMOTE_ADDR, no header trusted. Behind
+# reverse proxies that alone reach the application, TRUSTED_PROXY_COUNT of them:
+# the entry the outermost appended to TRUSTED_PROXY_HEADER (accounts.lockout).
+TRUSTED_PROXY_COUNT = max(0, int(os.environ.get("TRUSTED_PROXY_COUNT", "0")))
+TRUSTED_PROXY_HEADER = "HTTP_" + (
+    os.environ.get("TRUSTED_PROXY_HEADER", "X-Forwarded-For").strip().upper().replace("-", "_").removeprefix("HTTP_")
+)
 
 # Content Security Policy (django-csp): only this site's files, no inline script,
 # handler or style attribute; the only inline blocks (the print CSS of the annex
@@ -242,6 +310,65 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
+}
+
+# The API (/api/v1/, app api): Django REST framework, JSON only, a token in
+# « Authorization: Bearer … » and nothing else (no session, so no CSRF),
+# throttled per token; its OpenAPI 3 schema by drf-spectacular, its
+# documentation from drf-spectacular-sidecar's static files.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasApiToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.FrenchAutoSchema",
+    "EXCEPTION_HANDLER": "api.views.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Open data (/donnees-ouvertes/, app opendata): the files written each night
+# (and by export_open_data) into this directory, listed and served by the page.
+OPEN_DATA_ROOT = Path(os.environ.get("OPEN_DATA_ROOT", MEDIA_ROOT / "donnees-ouvertes"))
+CELERY_BEAT_SCHEDULE["export-open-data-nightly"] = {
+    "task": "opendata.tasks.export_open_data",
+    "schedule": crontab(hour=4, minute=15),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API Coopérations territoriales — CPOM Volet 3",
+    "DESCRIPTION": (
+        "Lecture des données du volet 3 des CPOM (répertoire, structures de coopération, CPOM, engagements, "
+        "indicateurs, campagnes, déclarations, valeurs calculées) et déclaration des valeurs par le système "
+        "d’un établissement. Chaque appel porte un jeton : « Authorization: Bearer <jeton> », créé dans "
+        "l’application (page « Jetons d’API »). Un jeton voit exactement ce que son titulaire voit dans les "
+        "pages. Les grandes collections sont paginées par curseur (lien « next ») ; chaque lecture porte un "
+        "ETag (If-None-Match → 304)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "docExpansion": "none", "defaultModelsExpandDepth": 0},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_refusals"],
+    "ENUM_NAME_OVERRIDES": {
+        "CpomStepEnum": "cpom.models.CpomStatus",
+        "CommitmentStatusEnum": "cpom.models.CommitmentStatus",
+        "DeclarationStatusEnum": "indicators.models.DeclarationStatus",
+        "CampaignPhaseEnum": "indicators.models.CampaignPhase",
+    },
 }
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
@@ -282,3 +409,15 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Error reporting (Sentry), only when SENTRY_DSN is set; personal data scrubbed (config/sentry.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.sentry import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT") or "production",
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        traces_sample_rate=os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or "0",
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from cooperations import views, views_imports
+from cooperations import views
+from cooperations.views import imports
 
 app_name = "cooperations"
 
@@ -11,7 +12,7 @@ urlpatterns = [
     path("cooperations/nouvelle/", views.structure_create, name="structure_create"),
     path("cooperations/<int:pk>/", views.structure_detail, name="structure_detail"),
     path("cooperations/<int:pk>/modifier/", views.structure_update, name="structure_update"),
-    path("imports/", views_imports.import_list, name="import_list"),
-    path("imports/<int:pk>/", views_imports.import_detail, name="import_detail"),
-    path("imports/<int:pk>/etat/", views_imports.import_status, name="import_status"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/etat/", imports.import_status, name="import_status"),
 ]

@@ -46,6 +46,21 @@ class OwnRowsFormSetMixin:
         "rien n’a été enregistré. Rechargez la page et recommencez."
     )
 
+    # The posted form count is the client's word: a forged one made Django
+    # build and render up to 2,000 rows (47 s for a commitment's indicators).
+    # Past the parent's rows and this many new ones, no row is built and
+    # Django refuses the save (``too_many_forms``).
+    max_new_rows = 50
+    default_error_messages = {
+        "too_many_forms": _(
+            "Trop de lignes envoyées (%(num)s au plus) : rien n’a été enregistré. Rechargez la page et recommencez."
+        )
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_num = self.absolute_max = len(self.get_queryset()) + self.max_new_rows
+
     def clean(self):
         super().clean()
         pk_name = self.model._meta.pk.name
@@ -63,3 +78,20 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing an id its column cannot hold before the query: an
+    id beyond 64 bits was a 500 on SQLite (``OverflowError`` in ``pk__in``)."""
+
+    def _check_values(self, value):
+        model = self.queryset.model
+        column = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                column.run_validators(column.to_python(pk))
+            except ValidationError:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                ) from None
+        return super()._check_values(value)

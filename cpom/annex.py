@@ -10,16 +10,13 @@ import logging
 import tempfile
 import zipfile
 from datetime import timedelta
-from pathlib import Path
 
-import dsfr
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core import printing
 from cpom.models import AnnexArchive, AnnexFile, Cpom, CpomVersion
 from cpom.versions import COMMITMENT_LABELS, INDICATOR_LABELS, diff_snapshots, snapshot, target_label
 
@@ -40,7 +37,6 @@ INTRODUCTION = [
 ANNEX_COMMITMENT_FIELDS = ["action_kind", "theme", "objective", "benefits", "partners", "vehicle",
                            "start_date", "deadline", "status"]  # fmt: skip
 # Marianne, the State's typeface, as django-dsfr ships it (for State services, as an ARS is).
-FONTS = Path(dsfr.__file__).resolve().parent / "static" / "dsfr" / "dist" / "fonts"
 
 
 def pick_version(cpom, number=None) -> CpomVersion:
@@ -100,15 +96,11 @@ def annex_context(cpom, version: CpomVersion, known_values_of=None) -> dict:
         "changes": changes,
         "follow_up": follow_up,
         "generated_at": timezone.localtime(),
-        "fonts_url": FONTS.as_uri(),
     }
 
 
 def render_pdf(context) -> bytes:
-    from weasyprint import HTML  # imported here: loading it costs ~0.3 s
-
-    html = render_to_string("cpom/annex.html", {**context, "for_pdf": True})
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return printing.render_pdf("cpom/annex.html", context)
 
 
 def annex_filename(cpom, version, follow_up=False) -> str:
@@ -189,12 +181,11 @@ def build_archive(archive_id) -> str:
     """Build a requested archive; progress is written as it goes, outside
     any long transaction, so that the page following it sees it."""
     archive = AnnexArchive.objects.get(pk=archive_id)
-    if archive.status == AnnexArchive.Status.DONE:
-        return archive.status
-    AnnexArchive.objects.filter(pk=archive_id).update(status=AnnexArchive.Status.RUNNING, done=0)
+    if archive.is_done or not AnnexArchive.start(archive_id, total=len(archive.cpom_ids)):
+        return AnnexArchive.Status.DONE
 
     def progress(done):
-        AnnexArchive.objects.filter(pk=archive_id).update(done=done)
+        AnnexArchive.advance(archive_id, done)
 
     try:
         with tempfile.TemporaryFile() as handle:
@@ -204,11 +195,10 @@ def build_archive(archive_id) -> str:
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         archive.file.save(f"annexes-{slugify(archive.label)[:60]}-{stamp}.zip", ContentFile(data), save=False)
         archive.sha256 = hashlib.sha256(data).hexdigest()
-        archive.status = AnnexArchive.Status.DONE
-        archive.done = archive.total
-        archive.save(update_fields=["file", "sha256", "status", "done"])
+        archive.save(update_fields=["file", "sha256"])
+        AnnexArchive.finish(archive_id, done=len(archive.cpom_ids))
     except Exception as error:  # the page must say the job failed, whatever the cause
-        AnnexArchive.objects.filter(pk=archive_id).update(status=AnnexArchive.Status.FAILED, error=str(error)[:2000])
+        AnnexArchive.fail(archive_id, error)
         raise
     return AnnexArchive.Status.DONE
 

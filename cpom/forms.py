@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cooperations.models import CooperationStructure, LegalEntity
+from core.concurrency import EditTokenMixin
 from core.forms import DateInput, DsfrFormMixin, OwnRowsFormSetMixin, PlainDeleteMixin
 from cpom import workflow
 from cpom.models import CPOM_MAX_YEARS, YEAR_MAX, YEAR_MIN, Commitment, CommitmentPartner, Cpom, CpomStatus
@@ -20,9 +21,7 @@ def _entity_choices(region_id):
     return LegalEntity.objects.filter(region_id=region_id, closed_on__isnull=True).only("name", "finess")
 
 
-class CpomForm(DsfrFormMixin, forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class CpomForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = Cpom
         fields = ["legal_entity", "first_year", "last_year", "reference"]
@@ -39,7 +38,6 @@ class CpomForm(DsfrFormMixin, forms.ModelForm):
         self.fields["legal_entity"].label_from_instance = lambda e: f"{e.name} — {e.finess}"
         if self.instance.pk:
             self.fields["legal_entity"].disabled = True
-            self.fields["version"].initial = self.instance.version
             if self.instance.has_been_signed:
                 self.fields["first_year"].disabled = True
                 self.fields["last_year"].disabled = True
@@ -85,8 +83,7 @@ class CpomForm(DsfrFormMixin, forms.ModelForm):
         return data
 
 
-class CommitmentForm(DsfrFormMixin, forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class CommitmentForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
     confirm_vehicle_rule = forms.BooleanField(
         label=_(
             "Je maintiens cet objectif : il porte sur ce que la coopération doit produire, pas seulement sur son cadre."
@@ -116,7 +113,6 @@ class CommitmentForm(DsfrFormMixin, forms.ModelForm):
         self.cpom = cpom
         structures = CooperationStructure.objects.visible_to(user).filter(region_id=cpom.region_id)
         self.fields["vehicle"].queryset = structures.order_by("kind", "name")
-        self.fields["version"].initial = self.instance.version if self.instance.pk else None
         self.fields["confirm_vehicle_rule"].template_name = "core/_plain_field.html"
         self.vehicle_warning = None
         self.helper = FormHelper()
@@ -125,7 +121,7 @@ class CommitmentForm(DsfrFormMixin, forms.ModelForm):
         self.helper.layout = Layout(
             Fieldset(
                 _("L’engagement"),
-                "version",
+                "edit_token",
                 "title",
                 Row(
                     Column("action_kind", css_class="fr-col-12 fr-col-md-6"),

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from accounts.scopes import scoped
 from cooperations.models import CooperationStructure, ExternalKind, LegalEntity, Region
 from core.concurrency import StaleVersionError  # noqa: F401 - raised by the contract's services
+from core.jobs import BackgroundJob
 from core.values import ValueType, format_value, parse_value
 
 # --- CPOM contracts and their Volet 3 commitments -------------------------------------------
@@ -79,14 +80,13 @@ class Cpom(models.Model):
     concertation_round = models.PositiveSmallIntegerField(_("tour de concertation"), default=0)
     shared_with_director = models.BooleanField(_("communiqué à l’établissement"), default=False)
     signed_on = models.DateField(_("signé le"), null=True, blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("créé par")
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
+    history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = CpomQuerySet.as_manager()
 
     class Meta:
@@ -268,13 +268,12 @@ class Commitment(GuardedByCpom):
     status = models.CharField(
         _("état d’avancement"), max_length=20, choices=CommitmentStatus.choices, default=CommitmentStatus.PLANNED
     )
-    version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("modifié par")
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "version", "updated_by"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "updated_by"])
     objects = CommitmentQuerySet.as_manager()
 
     class Meta:
@@ -464,26 +463,17 @@ class AnnexFile(models.Model):
         return f"{self.cpom} — {self.version.label} ({self.sha256[:12]})"
 
 
-class AnnexArchive(models.Model):
+class AnnexArchive(BackgroundJob):
     """A ZIP of the annexes of several CPOMs (a région, or a filtered list),
     built by a Celery task and downloadable for a limited time."""
-
-    class Status(models.TextChoices):
-        PENDING = "en_attente", _("En attente")
-        RUNNING = "en_cours", _("En cours")
-        DONE = "termine", _("Terminé")
-        FAILED = "refuse", _("Échec")
 
     label = models.CharField(_("contenu"), max_length=255)
     region = models.ForeignKey(
         Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("région")
     )
     cpom_ids = models.JSONField(_("CPOM inclus"), default=list)
-    status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    done = models.PositiveIntegerField(_("annexes produites"), default=0)
     file = models.FileField(_("archive"), upload_to="annexes/archives/", blank=True)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
-    error = models.TextField(_("erreur"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("par")
     )
@@ -501,19 +491,13 @@ class AnnexArchive(models.Model):
     def get_absolute_url(self):
         return reverse("cpom:annex_archive_detail", args=[self.pk])
 
-    @property
-    def total(self):
-        return len(self.cpom_ids)
+    def save(self, *args, **kwargs):
+        self.total = len(self.cpom_ids)
+        super().save(*args, **kwargs)
 
     @property
     def is_expired(self):
         return self.expires_at <= timezone.now()
-
-    @property
-    def progress(self):
-        if self.status == self.Status.DONE or not self.total:
-            return 100
-        return round(100 * self.done / self.total)
 
 
 # --- Indicators of the commitments and their targets ----------------------------------------
@@ -610,6 +594,10 @@ class IndicatorDefinition(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def is_computed(self):
+        return self.kind == IndicatorKind.AUTOMATABLE
 
 
 class IndicatorTemplate(IndicatorDefinition):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cooperations.models import ExternalKind
+from core.concurrency import UNCHECKED, check_unchanged, lock_unchanged
 from cpom import permissions, workflow
 from cpom.models import (
     CPOM_MAX_YEARS,
@@ -21,7 +22,6 @@ from cpom.models import (
     CpomVersion,
     FrozenCpomError,
     ProposalStatus,
-    StaleVersionError,
     TargetValue,
 )
 from cpom.rules import VEHICLE_RULE, vehicle_as_objective
@@ -79,12 +79,12 @@ def create_cpom(user, legal_entity, first_year, last_year, reference="") -> Cpom
 
 
 @transaction.atomic
-def update_cpom(cpom, user, expected_version, *, first_year, last_year, reference) -> Cpom:
-    """Change the period or the reference of a CPOM not yet signed."""
+def update_cpom(cpom, user, edit_token, *, first_year, last_year, reference) -> Cpom:
+    """Change the period or the reference of a CPOM not yet signed; a CPOM
+    saved by someone else since ``edit_token`` raises StaleVersionError."""
     check_period(first_year, last_year)
     current = _lock(cpom)
-    if current.version != expected_version:
-        raise StaleVersionError(current)
+    check_unchanged(current, edit_token)
     if not current.is_editable:
         raise FrozenCpomError()
     if current.has_been_signed and (first_year, last_year) != (current.first_year, current.last_year):
@@ -101,7 +101,6 @@ def update_cpom(cpom, user, expected_version, *, first_year, last_year, referenc
             % {"years": ", ".join(str(y) for y in outside)}
         )
     current.first_year, current.last_year, current.reference = first_year, last_year, reference
-    current.version += 1
     current._history_user = user
     current.save()
     return current
@@ -278,19 +277,16 @@ def add_commitment(
 
 
 @transaction.atomic
-def save_commitment(cpom, user, form, partner_formset, indicator_formset, expected_version=None) -> Commitment:
+def save_commitment(cpom, user, form, partner_formset, indicator_formset, edit_token=UNCHECKED) -> Commitment:
     """Save a commitment with its partners, indicators and targets together,
-    or nothing. ``expected_version`` is the version the user started from:
-    if someone saved since, StaleVersionError carries the newer content."""
+    or nothing. ``edit_token`` is the commitment as the user opened it: if
+    someone saved since, StaleVersionError carries the newer content. The
+    commitment itself is saved with every change of its parts, so its token
+    moves with them."""
     locked = _lock_for_content(cpom, user)
     commitment = form.instance
     if commitment.pk:
-        bumped = Commitment.objects.filter(pk=commitment.pk, version=expected_version).update(
-            version=models.F("version") + 1
-        )
-        if not bumped:
-            raise StaleVersionError(Commitment.objects.get(pk=commitment.pk))
-        commitment.version = expected_version + 1
+        lock_unchanged(commitment, edit_token)
     else:
         commitment.cpom = locked
         commitment.position = (locked.commitments.aggregate(top=models.Max("position"))["top"] or 0) + 1
@@ -449,7 +445,6 @@ def _apply_proposal(proposal, user):
         if indicator is None:
             raise ValidationError(_("L’indicateur visé a été supprimé depuis : refusez la proposition en le disant."))
         indicator.set_target(year, proposal.proposed_value, user)
-    commitment.version += 1
     commitment.updated_by = user
     commitment._history_user = user
     commitment.save()

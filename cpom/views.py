@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from cooperations.models import LegalEntity
 from cooperations.selectors import ght_name_subquery
 from core.concurrency import STALE_MESSAGE
 from core.exports import export_response, requested_export
+from core.jobs import job_status_response
 from core.pages import crumbs, filtered_table
 from cpom import permissions, services, workflow
 from cpom.annex import pick_version, request_archive
@@ -140,15 +141,14 @@ def cpom_update(request, pk):
                 services.update_cpom(
                     cpom,
                     request.user,
-                    data.get("version") or 0,
+                    data["edit_token"],
                     first_year=data["first_year"],
                     last_year=data["last_year"],
                     reference=data["reference"],
                 )
             except StaleVersionError as error:
                 messages.error(request, STALE_MESSAGE)
-                form.data = form.data.copy()
-                form.data["version"] = error.current.version
+                form.refresh_token(error.current)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -257,7 +257,7 @@ def _commitment_page(request, cpom, commitment):
         if form.is_valid() and partners.is_valid() and indicators.is_valid():
             try:
                 saved = services.save_commitment(
-                    cpom, user, form, partners, indicators, expected_version=form.cleaned_data.get("version")
+                    cpom, user, form, partners, indicators, form.cleaned_data["edit_token"]
                 )
             except StaleVersionError as error:
                 newer = error.current
@@ -266,8 +266,7 @@ def _commitment_page(request, cpom, commitment):
                     _("Un autre utilisateur a enregistré cet engagement depuis que vous l’avez ouvert. "
                       "Rien n’a été écrasé : comparez avec sa version ci-dessous, puis enregistrez de nouveau."),
                 )  # fmt: skip
-                form.data = form.data.copy()
-                form.data["version"] = newer.version
+                form.refresh_token(newer)
             except FrozenCpomError as error:
                 messages.error(request, str(error))
                 return redirect(cpom)
@@ -497,16 +496,13 @@ def annex_archive_detail(request, pk):
 
 @login_required
 def annex_archive_status(request, pk):
-    archive = _visible_archive(request, pk)
-    return JsonResponse(
-        {"status": archive.status, "progress": archive.progress, "done": archive.done, "total": archive.total}
-    )
+    return job_status_response(_visible_archive(request, pk))
 
 
 @login_required
 def annex_archive_download(request, pk):
     archive = _visible_archive(request, pk)
-    if archive.status != AnnexArchive.Status.DONE:
+    if not archive.is_done:
         raise Http404
     if archive.is_expired:
         return render(

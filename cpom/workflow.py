@@ -54,6 +54,11 @@ def allowed(user, cpom, action) -> bool:
     return action in ACTIONS and cpom.status in ACTIONS[action].sources and is_actor(user, cpom, action)
 
 
+def awaits_establishment(cpom) -> bool:
+    """Whether the CPOM's current step waits on its establishment (an action its director may take)."""
+    return any(cpom.status in action.sources and action.who == ARS_OR_DIRECTOR for action in ACTIONS.values())
+
+
 def available(user, cpom) -> set:
     """The actions ``user`` may take on ``cpom`` at its current step."""
     return {name for name in ACTIONS if allowed(user, cpom, name)}

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperations.models import CooperationStructure, Department, LegalEntity, StructureKind
 from core.concurrency import EditTokenMixin
-from core.forms import DsfrFormMixin
+from core.forms import DsfrFormMixin, ModelMultipleChoiceField
 from diagnostics.models import Axis, InventoryItem, Scope, StructureView
 
 
@@ -78,6 +78,8 @@ class AnswersForm(EditTokenMixin, forms.Form):
 
 
 class StructureViewForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
+    token_for_new = True  # its service compares the absence too: someone may have created it meanwhile
+
     class Meta:
         model = StructureView
         fields = ["needs", "constraints"]
@@ -86,6 +88,8 @@ class StructureViewForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
 
 
 class InventoryItemForm(EditTokenMixin, forms.ModelForm):
+    token_for_new = True  # its service compares the absence too: someone may have created it meanwhile
+
     class Meta:
         model = InventoryItem
         fields = ["nature", "purpose", "theme", "comment"]
@@ -101,7 +105,7 @@ class MissingCooperationForm(DsfrFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Forme juridique"), choices=[c for c in StructureKind.choices if c[0] != StructureKind.GHT]
     )
-    members = forms.ModelMultipleChoiceField(
+    members = ModelMultipleChoiceField(
         label=_("Entités membres"), queryset=LegalEntity.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     nature = InventoryItem._meta.get_field("nature").formfield(required=False)
@@ -122,6 +126,7 @@ class AxisForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
             "title", "theme", "description", "partners", "other_partners", "pooling", "quick_win",
             "target_group", "target_actors", "impacts_group", "impacts_actors", "impact", "feasibility",
         ]  # fmt: skip
+        field_classes = {"partners": ModelMultipleChoiceField}
         widgets = {
             "partners": forms.CheckboxSelectMultiple,
             **{

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import printing
 from core.concurrency import STALE_MESSAGE, edit_tokens
 from core.exports import neutralised_dataset
 from core.pages import crumbs
@@ -393,20 +393,18 @@ def axis_convert(request, pk):
 @login_required
 def diagnostic_print(request, pk):
     diagnostic = _visible(request, pk)
-    return render(request, "diagnostics/diagnostic_print.html", _detail_context(request, diagnostic))
+    return render(
+        request, "diagnostics/diagnostic_print.html", printing.preview_context(_detail_context(request, diagnostic))
+    )
 
 
 @login_required
 def diagnostic_pdf(request, pk):
     from django.http import HttpResponse
-    from weasyprint import HTML
-
-    from cpom.annex import FONTS
 
     diagnostic = _visible(request, pk)
-    context = {**_detail_context(request, diagnostic), "for_pdf": True, "fonts_url": FONTS.as_uri()}
-    html = render_to_string("diagnostics/diagnostic_print.html", context, request=request)
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    data = printing.render_pdf("diagnostics/diagnostic_print.html", _detail_context(request, diagnostic), request)
+    response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="diagnostic-{slugify(diagnostic.title)[:60]}.pdf"'
     return response
 

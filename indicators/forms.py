@@ -7,17 +7,18 @@ from pathlib import Path
 import magic
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cooperations.models import Region
+from cooperations.importers.base import oversize_error, upload_limit
+from cooperations.models import ImportRun, Region
 from core.concurrency import EditTokenMixin
-from core.forms import DateInput, DsfrFormMixin
+from core.forms import DateInput, DsfrFormMixin, ModelMultipleChoiceField
 from core.values import ValueType, raw_value, scale_levels
 from indicators.models import Campaign, InputKind
-from indicators.services import Entry, seen_token
+from indicators.services import Entry
 
 # What an evidence file may be, recognised by its content: its canonical suffix.
 EVIDENCE_TYPES = {
@@ -68,6 +69,7 @@ class CampaignForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = Campaign
         fields = ["region", "year", "opens_on", "closes_on", "corrections_until", "cpoms"]
+        field_classes = {"cpoms": ModelMultipleChoiceField}
         widgets = {
             "opens_on": DateInput(),
             "closes_on": DateInput(),
@@ -115,8 +117,13 @@ class CampaignForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
         return data
 
 
-class EntryForm(forms.Form):
-    """One indicator's entry on the establishment's page."""
+class EntryForm(EditTokenMixin, forms.Form):
+    """One indicator's entry on the establishment's page. Its edit token is
+    the declaration's as the page showed it (``token``, computed for the
+    whole page at once; None: no declaration yet)."""
+
+    # A declaration someone else created since the page showed none is a stale save too.
+    token_for_new = True
 
     value = forms.CharField(label=_("Valeur"), required=False, max_length=500)
     comment = forms.CharField(
@@ -124,13 +131,10 @@ class EntryForm(forms.Form):
     )
     evidence = forms.FileField(label=_("Justificatif"), required=False, help_text=EVIDENCE_HINT)
     clear_evidence = forms.BooleanField(label=_("Retirer le justificatif"), required=False)
-    # The value as the page showed it: a save over someone else's newer one is refused.
-    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, indicator, declaration=None, editable=True, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, indicator, declaration=None, editable=True, token=None, **kwargs):
+        super().__init__(*args, token=token, **kwargs)
         self.indicator, self.declaration, self.editable = indicator, declaration, editable
-        self.fields["seen"].initial = seen_token(declaration)
         value_type = ValueType(indicator.value_type)
         field = self.fields["value"]
         field.label = _("Valeur %(unit)s") % {"unit": f"({indicator.unit})" if indicator.unit else ""}
@@ -176,13 +180,8 @@ class EntryForm(forms.Form):
             comment=self.cleaned_data["comment"].strip(),
             evidence=self.cleaned_data.get("evidence"),
             clear_evidence=self.cleaned_data.get("clear_evidence", False),
-            seen=self.cleaned_data["seen"] if self.add_prefix("seen") in self.data else None,
+            edit_token=self.cleaned_data["edit_token"],
         )
-
-    def show_current(self, declaration):
-        """After a refused save: what was typed stays, the token becomes the current value's."""
-        self.data = self.data.copy()
-        self.data[self.add_prefix("seen")] = seen_token(declaration)
 
 
 class SendBackForm(forms.Form):
@@ -213,19 +212,42 @@ class InputImportForm(DsfrFormMixin, forms.Form):
             "Ex. « PMSI MCO 2025 — ATIH », « RTC 2025 ». Un nouvel import de la même source et année remplace le précédent."
         ),
     )
-    file = forms.FileField(
-        label=_("Fichier CSV"),
-        help_text=_("Séparateur « ; » ou « , », UTF-8 ou Latin-1, une ligne d’en-tête."),
-    )
+    file = forms.FileField(label=_("Fichier CSV"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limits of the settings (a bound field copies its help text when it is built, in the mixin).
+        self.fields["file"].help_text = self["file"].help_text = _(
+            "Séparateur « ; » ou « , », UTF-8 ou Latin-1, une ligne d’en-tête. Taille maximale : séjours "
+            "%(sejours)s, coûts %(couts)s."
+        ) % {kind: filesizeformat(upload_limit(kind)) for kind in InputKind.values}
 
     def clean_file(self):
+        """The file is on disk (core.uploads): only its first bytes are read here."""
         upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_UPLOAD_SIZE:
+        upload.original_name = Path(upload.name).name[:255]
+        try:
+            ImportRun._meta.get_field("file").generate_filename(None, upload.name)
+        except SuspiciousFileOperation:
+            # « : » or « .. »: nothing left to store the file under.
+            upload.name = "fichier.csv"
+        head = upload.read(4096)
+        upload.seek(0)
+        if b"\x00" in head:
             raise ValidationError(
-                _("Le fichier pèse %(size)s : %(limit)s au plus.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.IMPORT_MAX_UPLOAD_SIZE)}
+                _("Ce fichier n’est pas un fichier texte (CSV) : enregistrez-le en CSV (UTF-8 ou Latin-1).")
             )
         return upload
+
+    def clean(self):
+        data = super().clean()
+        upload, kind = data.get("file"), data.get("kind")
+        if upload and kind:
+            # On the size alone, before a line is read.
+            too_large = oversize_error(kind, upload.size)
+            if too_large:
+                self.add_error("file", too_large)
+        return data
 
 
 class ComputationForm(DsfrFormMixin, forms.Form):

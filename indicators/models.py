@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.scopes import scoped
 from cooperations.models import Department
+from core.jobs import BackgroundJob
 from core.values import format_value
 from cpom.models import ActivityField, Cpom, Indicator, IndicatorKind, MarketActivity, SupportFunction
 
@@ -26,6 +27,21 @@ class CampaignPhase(models.TextChoices):
     DECLARATION = "declaration", _("Déclarations ouvertes")
     CORRECTION = "correction", _("Corrections")
     CLOSED = "close", _("Clôturée")
+
+    @property
+    def badge(self):
+        """The DSFR badge class of the phase."""
+        return {"a_venir": "fr-badge--info", "declaration": "fr-badge--success", "correction": "fr-badge--warning"}.get(
+            self.value, ""
+        )
+
+    @property
+    def callout(self):
+        """The DSFR callout colour of the phase, on the establishment's page."""
+        return {
+            "declaration": "fr-callout--green-emeraude",
+            "correction": "fr-callout--orange-terre-battue",
+        }.get(self.value, "")
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -203,6 +219,14 @@ class Declaration(models.Model):
     def is_frozen(self):
         return self.status == DeclarationStatus.VALIDATED
 
+    @property
+    def is_submitted(self):
+        return self.status == DeclarationStatus.SUBMITTED
+
+    @property
+    def is_sent_back(self):
+        return self.status == DeclarationStatus.SENT_BACK
+
 
 class DeclarationEvent(models.Model):
     """One change of status of a declaration: who, when, why."""
@@ -302,6 +326,14 @@ class InputImport(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} — {self.source} {self.year or ''}".strip()
 
+    @property
+    def is_done(self):
+        return self.status == self.Status.DONE
+
+    @property
+    def is_refused(self):
+        return self.status == self.Status.REFUSED
+
 
 class InputRowQuerySet(models.QuerySet):
     """The one rule on what a computation may read: the rows of national
@@ -378,15 +410,9 @@ class ComputationRunQuerySet(models.QuerySet):
         return scoped(self, user, region="region_id")
 
 
-class ComputationRun(models.Model):
+class ComputationRun(BackgroundJob):
     """One run of the computation of a région's (or every) computed
     indicators for a year, followed by its page."""
-
-    class Status(models.TextChoices):
-        PENDING = "en_attente", _("En attente")
-        RUNNING = "en_cours", _("En cours")
-        DONE = "termine", _("Terminé")
-        FAILED = "refuse", _("Échec")
 
     year = models.PositiveSmallIntegerField(_("année"))
     region = models.ForeignKey(
@@ -397,16 +423,11 @@ class ComputationRun(models.Model):
         related_name="+",
         verbose_name=_("région"),
     )
-    status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    total = models.PositiveIntegerField(_("indicateurs"), default=0)
-    done = models.PositiveIntegerField(_("calculés"), default=0)
     changed = models.PositiveIntegerField(_("valeurs modifiées"), default=0)
-    error = models.TextField(_("erreur"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("demandé par")
     )
     created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
     objects = ComputationRunQuerySet.as_manager()
 
@@ -420,12 +441,6 @@ class ComputationRun(models.Model):
 
     def get_absolute_url(self):
         return reverse("indicators:computation_detail", args=[self.pk])
-
-    @property
-    def progress(self):
-        if self.status == self.Status.DONE:
-            return 100
-        return round(100 * self.done / self.total) if self.total else 0
 
 
 class ComputedValue(models.Model):

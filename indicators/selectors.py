@@ -1,23 +1,35 @@
 """Reads of the follow-up that compose several models."""
 
+from collections import OrderedDict
+
+from django.db.models import OuterRef, Prefetch, Subquery
+
 from core.values import format_value
-from cpom.models import Indicator
-from indicators.models import ComputedValue, Declaration, DeclarationStatus
+from cpom.models import Indicator, TargetValue
+from indicators.models import ComputedValue, Declaration, DeclarationEvent, DeclarationStatus
+
+
+def merge_known(computed, validated) -> dict:
+    """The rule of the known value, for one indicator: {year: (number, text)}
+    from its computed values and its validated declarations, each given as
+    (year, number, text); the value the ARS validated beats the computed one."""
+    known = {year: (number, text) for year, number, text in computed}
+    known.update({year: (number, text) for year, number, text in validated})
+    return known
 
 
 def known_values(indicator_ids) -> dict:
     """{indicator id: {year: (number, text)}}: the known value of each
     indicator for each year, the one the annex, the progress status and the
-    indicator page all show: the value the ARS validated, else the computed
-    one. Two queries."""
-    values = {}
-    computed = ComputedValue.objects.filter(indicator__in=indicator_ids, value__isnull=False).order_by()
-    for indicator_id, year, number in computed.values_list("indicator_id", "year", "value"):
-        values.setdefault(indicator_id, {})[year] = (number, "")
-    declared = Declaration.objects.filter(indicator__in=indicator_ids, status=DeclarationStatus.VALIDATED).order_by()
-    for indicator_id, year, number, text in declared.values_list("indicator_id", "year", "value", "text"):
-        values.setdefault(indicator_id, {})[year] = (number, text)
-    return values
+    indicator page all show (merge_known). Two queries."""
+    computed, validated = {}, {}
+    rows = ComputedValue.objects.filter(indicator__in=indicator_ids, value__isnull=False).order_by()
+    for indicator_id, year, number in rows.values_list("indicator_id", "year", "value"):
+        computed.setdefault(indicator_id, []).append((year, number, ""))
+    rows = Declaration.objects.filter(indicator__in=indicator_ids, status=DeclarationStatus.VALIDATED).order_by()
+    for indicator_id, year, number, text in rows.values_list("indicator_id", "year", "value", "text"):
+        validated.setdefault(indicator_id, []).append((year, number, text))
+    return {pk: merge_known(computed.get(pk, ()), validated.get(pk, ())) for pk in computed.keys() | validated.keys()}
 
 
 def known_value_displays(indicator_ids) -> dict:
@@ -28,3 +40,71 @@ def known_value_displays(indicator_ids) -> dict:
         pk: {year: format_value(value_type, number, text, unit) for year, (number, text) in known[pk].items()}
         for pk, value_type, unit in units
     }
+
+
+def declaration_rows(campaign, legal_entity):
+    """The entity's indicators in the campaign, grouped by commitment, with
+    the year's target, last year's value and this year's declaration, in a
+    fixed number of queries."""
+    year = campaign.year
+    indicators = (
+        campaign.followed_indicators()
+        .filter(commitment__cpom__legal_entity=legal_entity)
+        .select_related("commitment__cpom")
+        .prefetch_related(
+            Prefetch("targets", queryset=TargetValue.objects.filter(year=year), to_attr="year_targets"),
+            Prefetch("computed_values", queryset=ComputedValue.objects.filter(year=year), to_attr="year_computed"),
+            Prefetch(
+                "declarations",
+                queryset=Declaration.objects.filter(year__in=[year, year - 1]).prefetch_related(
+                    Prefetch(
+                        "events",
+                        queryset=DeclarationEvent.objects.filter(status=DeclarationStatus.SENT_BACK).order_by("-at"),
+                        to_attr="send_backs",
+                    )
+                ),
+                to_attr="recent",
+            ),
+        )
+        .order_by("commitment__cpom__first_year", "commitment__position", "commitment__pk", "position", "pk")
+    )
+    groups = OrderedDict()
+    for indicator in indicators:
+        by_year = {declaration.year: declaration for declaration in indicator.recent}
+        row = {
+            "indicator": indicator,
+            "target": indicator.year_targets[0] if indicator.year_targets else None,
+            "previous": by_year.get(year - 1),
+            "declaration": by_year.get(year),
+            "computed": indicator.is_computed,
+            "computed_value": indicator.year_computed[0] if indicator.year_computed else None,
+        }
+        declaration = row["declaration"]
+        row["send_back"] = declaration.send_backs[0] if declaration and declaration.send_backs else None
+        groups.setdefault(indicator.commitment, []).append(row)
+    return groups
+
+
+def validation_queue(campaign, user):
+    """The values of a campaign the ARS validates (drafts are the establishment's own), with the year's target."""
+    target = TargetValue.objects.filter(indicator=OuterRef("indicator"), year=OuterRef("year")).order_by()
+    return (
+        Declaration.objects.visible_to(user)
+        .filter(campaign=campaign)
+        .exclude(status=DeclarationStatus.DRAFT)
+        .select_related("indicator__commitment__cpom__legal_entity")
+        .annotate(target_value=Subquery(target.values("value")[:1]), target_text=Subquery(target.values("text")[:1]))
+    )
+
+
+def indicator_values(indicator):
+    """The known value of each year as a number (the rule of known_values,
+    from the indicator's prefetched declarations and computed values), the
+    declarations and the computed values."""
+    declarations = {d.year: d for d in indicator.declarations.all()}
+    computed = {c.year: c for c in indicator.computed_values.all()}
+    known = merge_known(
+        ((year, c.value, "") for year, c in computed.items() if c.value is not None),
+        ((year, d.value, d.text) for year, d in declarations.items() if d.status == DeclarationStatus.VALIDATED),
+    )
+    return {year: number for year, (number, _text) in known.items()}, declarations, computed

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.concurrency import UNCHECKED, lock_unchanged
+from core.concurrency import UNCHECKED, edit_tokens, lock_unchanged
 from cpom.models import Cpom
 from indicators import permissions
 from indicators.models import (
@@ -139,8 +139,8 @@ class Entry:
     comment: str = ""
     evidence: object = None
     clear_evidence: bool = False
-    # The declaration as the page showed it (its updated_at, "" if there was none); None: not checked.
-    seen: str | None = None
+    # The declaration as the page showed it (its edit token, None if there was none).
+    edit_token: object = UNCHECKED
 
     @property
     def is_empty(self):
@@ -203,7 +203,7 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
             continue
         created = declaration.pk is None
         declaration.value, declaration.text, declaration.comment = entry.number, entry.text, entry.comment
-        # Replaced or removed evidence files stay on disk: the history points to them.
+        # A replaced or removed file stays with the history, then is purged (indicators.evidence).
         if entry.evidence:
             declaration.evidence = entry.evidence
             declaration.evidence_name = getattr(entry.evidence, "original_name", entry.evidence.name)[:200]
@@ -250,13 +250,14 @@ class StaleDeclarationError(ValidationError):
 def _refuse_stale(entries, existing):
     """Every entry that would change a value saved by someone else since the page showed it."""
     stale = []
+    tokens = edit_tokens(Declaration, id__in=[declaration.pk for declaration in existing.values()])
     for entry in entries:
         declaration = existing.get(entry.indicator.pk)
-        if entry.seen is None or (declaration is None and entry.is_empty):
+        if entry.edit_token is UNCHECKED or (declaration is None and entry.is_empty):
             continue
         if declaration is not None and _unchanged(declaration, entry):
             continue
-        if entry.seen != seen_token(declaration):
+        if entry.edit_token != (tokens.get(declaration.pk) if declaration is not None else None):
             stale.append(entry.indicator)
     if stale:
         raise StaleDeclarationError(
@@ -268,10 +269,6 @@ def _refuse_stale(entries, existing):
             % {"labels": ", ".join(f"« {indicator.label} »" for indicator in stale)},
             [indicator.pk for indicator in stale],
         )
-
-
-def seen_token(declaration) -> str:
-    return declaration.updated_at.isoformat() if declaration is not None else ""
 
 
 def _unchanged(declaration, entry):
@@ -351,21 +348,18 @@ def run_computation(run_id) -> ComputationRun:
 
     run = ComputationRun.objects.get(pk=run_id)
     indicators = list(indicators_to_compute(run.year, run.region))
-    ComputationRun.objects.filter(pk=run.pk).update(
-        status=ComputationRun.Status.RUNNING, total=len(indicators), done=0, changed=0, error=""
-    )
+    ComputationRun.start(run.pk, total=len(indicators), rerun=True)
+    ComputationRun.objects.filter(pk=run.pk).update(changed=0)
     changed = 0
     try:
         for done, indicator in enumerate(indicators, start=1):
             _value, was_changed = store(indicator, run.year, run)
             changed += was_changed
-            ComputationRun.objects.filter(pk=run.pk).update(done=done, changed=changed)
+            ComputationRun.advance(run.pk, done, changed=changed)
     except Exception as error:
         # The page stops waiting and says why; the task's retry (or the next night) starts it again.
-        ComputationRun.objects.filter(pk=run.pk).update(
-            status=ComputationRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
+        ComputationRun.fail(run.pk, error)
         raise
-    ComputationRun.objects.filter(pk=run.pk).update(status=ComputationRun.Status.DONE, finished_at=timezone.now())
+    ComputationRun.finish(run.pk)
     run.refresh_from_db()
     return run

@@ -1,5 +1,7 @@
 """Celery tasks of the follow-up: thin wrappers over the notifications,
-passing ids and safe to retry."""
+passing ids and safe to retry. The notification tasks only choose the
+recipients and queue one delivery task each (core.mail.deliver): a delivery
+that fails is retried alone, with backoff, and the others are not resent."""
 
 import datetime
 import logging
@@ -8,8 +10,10 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from indicators import notifications, services
+from cooperations.tasks import run_in_background
+from indicators import evidence, notifications, services
 from indicators.follow_up import campaigns_to_remind
+from indicators.inputs import import_run_file
 from indicators.models import Campaign, ComputationRun, Declaration
 
 logger = logging.getLogger(__name__)
@@ -31,7 +35,9 @@ def notify_declaration_sent_back(declaration_id):
 def send_campaign_reminders():
     """Daily (Celery beat): remind directors with missing values seven days
     before a campaign closes. Each campaign is claimed by a conditional update,
-    so a retried or duplicated run sends nothing twice."""
+    so a retried or duplicated run sends nothing twice; the deliveries are
+    queued in the claim's transaction (a broker down undoes the claim, and the
+    next run tries again)."""
     today = timezone.localdate()
     sent = 0
     for campaign in campaigns_to_remind(today).select_related("region"):
@@ -73,3 +79,18 @@ def compute_every_night():
             logger.exception("Calcul %s en échec", run.pk)
             failed += 1
     return len(runs) - failed
+
+
+@shared_task(acks_late=True)
+def import_input_file(run_id):
+    """Import an uploaded file of stays or costs: once (a run that has ended
+    is left as it is), its progress in the cache, the file deleted at the end;
+    the import runs in one transaction, a refused file saves nothing."""
+    return run_in_background(run_id, import_run_file)
+
+
+@shared_task
+def purge_evidence():
+    """Nightly (Celery beat): delete the evidence files no row needs (indicators.evidence)."""
+    result = evidence.purge_evidence()
+    return {"orphans": result.orphans, "expired": result.expired, "freed_bytes": result.freed_bytes}

@@ -3,37 +3,35 @@ values to declare, the ARS's validation queue, a declaration, an indicator
 over the years. Views parse and render; rules are in ``services``."""
 
 import mimetypes
-from collections import OrderedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cooperations.models import LegalEntity
-from core.concurrency import STALE_MESSAGE
+from cooperations.models import ImportRun, LegalEntity
+from core.concurrency import STALE_MESSAGE, edit_tokens
 from core.exports import export_response, requested_export
+from core.jobs import job_status_response
 from core.pages import configure_table, crumbs
-from cpom.models import Indicator, IndicatorKind, StaleVersionError, TargetValue
-from indicators import permissions, services
+from cpom.models import Indicator, IndicatorKind, StaleVersionError
+from indicators import permissions, selectors, services
 from indicators.computations import indicators_to_compute
 from indicators.filters import DeclarationFilter
 from indicators.follow_up import entity_rows, region_totals
-from indicators.forms_follow_up import CampaignForm, ComputationForm, EntryForm, InputImportForm, NoteForm, SendBackForm
-from indicators.inputs import import_inputs
+from indicators.forms import CampaignForm, ComputationForm, EntryForm, InputImportForm, NoteForm, SendBackForm
+from indicators.inputs import deposit_input_file
 from indicators.models import (
     DIRECTOR_EDITABLE,
     Campaign,
     ComputationRun,
     ComputedValue,
     Declaration,
-    DeclarationEvent,
     DeclarationStatus,
     InputImport,
 )
@@ -240,49 +238,6 @@ def my_declarations(request):
     )
 
 
-def _declaration_rows(campaign, legal_entity):
-    """The entity's indicators in the campaign, grouped by commitment, with
-    the year's target, last year's value and this year's declaration, in a
-    fixed number of queries."""
-    year = campaign.year
-    indicators = (
-        campaign.followed_indicators()
-        .filter(commitment__cpom__legal_entity=legal_entity)
-        .select_related("commitment__cpom")
-        .prefetch_related(
-            Prefetch("targets", queryset=TargetValue.objects.filter(year=year), to_attr="year_targets"),
-            Prefetch("computed_values", queryset=ComputedValue.objects.filter(year=year), to_attr="year_computed"),
-            Prefetch(
-                "declarations",
-                queryset=Declaration.objects.filter(year__in=[year, year - 1]).prefetch_related(
-                    Prefetch(
-                        "events",
-                        queryset=DeclarationEvent.objects.filter(status=DeclarationStatus.SENT_BACK).order_by("-at"),
-                        to_attr="send_backs",
-                    )
-                ),
-                to_attr="recent",
-            ),
-        )
-        .order_by("commitment__cpom__first_year", "commitment__position", "commitment__pk", "position", "pk")
-    )
-    groups = OrderedDict()
-    for indicator in indicators:
-        by_year = {declaration.year: declaration for declaration in indicator.recent}
-        row = {
-            "indicator": indicator,
-            "target": indicator.year_targets[0] if indicator.year_targets else None,
-            "previous": by_year.get(year - 1),
-            "declaration": by_year.get(year),
-            "computed": indicator.kind == IndicatorKind.AUTOMATABLE,
-            "computed_value": indicator.year_computed[0] if indicator.year_computed else None,
-        }
-        declaration = row["declaration"]
-        row["send_back"] = declaration.send_backs[0] if declaration and declaration.send_backs else None
-        groups.setdefault(indicator.commitment, []).append(row)
-    return groups
-
-
 def _entry_forms(request, campaign, groups, can_edit):
     """One form per indicator the establishment may still change now. On a
     post, only the indicators the page carried are bound: a value the ARS
@@ -290,6 +245,8 @@ def _entry_forms(request, campaign, groups, can_edit):
     taken as emptied."""
     forms = []
     posted = request.method == "POST"
+    shown = [row["declaration"].pk for rows in groups.values() for row in rows if row["declaration"]]
+    tokens = edit_tokens(Declaration, id__in=shown) if can_edit else {}
     for rows in groups.values():
         for row in rows:
             declaration = row["declaration"]
@@ -308,6 +265,7 @@ def _entry_forms(request, campaign, groups, can_edit):
                     prefix=prefix,
                     indicator=row["indicator"],
                     declaration=declaration,
+                    token=tokens.get(declaration.pk) if declaration else None,
                 )
                 forms.append(row["form"])
     return forms
@@ -321,7 +279,7 @@ def declare(request, pk, finess):
     can_edit = permissions.can_declare(user, entity.pk)
     if not can_edit and not permissions.can_read_notes(user, campaign):
         raise PermissionDenied
-    groups = _declaration_rows(campaign, entity)
+    groups = selectors.declaration_rows(campaign, entity)
     forms = _entry_forms(request, campaign, groups, can_edit)
     if request.method == "POST":
         if not can_edit:
@@ -338,7 +296,7 @@ def declare(request, pk, finess):
                 current = {declaration.indicator_id: declaration for declaration in current}
                 for form in posted:
                     if form.indicator.pk in error.indicators:
-                        form.show_current(current.get(form.indicator.pk))
+                        form.refresh_token(current.get(form.indicator.pk))
                 messages.error(request, " ".join(error.messages))
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
@@ -391,22 +349,11 @@ def declare(request, pk, finess):
 # --- The ARS's validation ---------------------------------------------------------------------
 
 
-def _queue_queryset(campaign, user):
-    target = TargetValue.objects.filter(indicator=OuterRef("indicator"), year=OuterRef("year")).order_by()
-    return (
-        Declaration.objects.visible_to(user)
-        .filter(campaign=campaign)
-        .exclude(status=DeclarationStatus.DRAFT)
-        .select_related("indicator__commitment__cpom__legal_entity")
-        .annotate(target_value=Subquery(target.values("value")[:1]), target_text=Subquery(target.values("text")[:1]))
-    )
-
-
 @login_required
 def validation_queue(request, pk):
     campaign = _visible_campaign(request, pk)
     _require_ars(request, campaign)
-    filterset = DeclarationFilter(request.GET or None, queryset=_queue_queryset(campaign, request.user))
+    filterset = DeclarationFilter(request.GET or None, queryset=selectors.validation_queue(campaign, request.user))
     export = requested_export(request)
     if export:
         exported = DeclarationTable(filterset.qs, order_by=request.GET.get("sort") or None, exclude=("actions",))
@@ -545,16 +492,6 @@ def declaration_evidence(request, pk):
 # --- An indicator over the years --------------------------------------------------------------
 
 
-def indicator_values(indicator):
-    """The known value of each year as a number (validated, or computed for
-    a computed indicator), the declarations and the computed values."""
-    declarations = {d.year: d for d in indicator.declarations.all()}
-    computed = {c.year: c for c in indicator.computed_values.all()}
-    values = {year: d.value for year, d in declarations.items() if d.status == DeclarationStatus.VALIDATED}
-    values.update({year: c.value for year, c in computed.items() if c.value is not None})
-    return values, declarations, computed
-
-
 @login_required
 def indicator_detail(request, pk):
     indicator = get_object_or_404(
@@ -565,7 +502,7 @@ def indicator_detail(request, pk):
     )
     cpom = indicator.commitment.cpom
     targets = {t.year: t for t in indicator.targets.all()}
-    values, declarations, computed = indicator_values(indicator)
+    values, declarations, computed = selectors.indicator_values(indicator)
     progress = indicator_progress(indicator, values, {y: t.value for y, t in targets.items()})
     years = sorted(set(cpom.years) | set(declarations) | set(computed))
     rows = [
@@ -611,20 +548,20 @@ def input_list(request):
         raise PermissionDenied
     form = InputImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        record = import_inputs(
-            form.cleaned_data["kind"], form.cleaned_data["source"], upload.read(), upload.name, request.user
+        run = deposit_input_file(
+            request.user, form.cleaned_data["kind"], form.cleaned_data["source"], form.cleaned_data["file"]
         )
-        if record.status == InputImport.Status.DONE:
-            messages.success(request, _("%(n)s lignes importées.") % {"n": record.rows})
-        else:
-            messages.error(request, _("Fichier refusé : rien n’a été importé. Les lignes en cause sont listées."))
-        return redirect("indicators:input_detail", record.pk)
+        messages.success(request, _("Fichier déposé : l’import est lancé, cette page suit son avancement."))
+        return redirect("indicators:input_run_detail", run.pk)
     return render(
         request,
         "indicators/input_list.html",
         {
             "form": form,
+            "runs": ImportRun.objects.inputs()
+            .visible_to(request.user)
+            .filter(status__in=(ImportRun.Status.PENDING, ImportRun.Status.RUNNING))
+            .select_related("created_by", "region")[:20],
             "imports": InputImport.objects.visible_to(request.user).select_related("created_by", "region")[:50],
             "nav": "follow_up",
             "title": _("Données des indicateurs calculés"),
@@ -654,6 +591,41 @@ def input_detail(request, pk):
             ),
         },
     )
+
+
+def _visible_input_run(request, pk):
+    if not permissions.can_import_inputs(request.user):
+        raise PermissionDenied
+    return get_object_or_404(ImportRun.objects.inputs().visible_to(request.user), pk=pk)
+
+
+@login_required
+def input_run_detail(request, pk):
+    """The progress of an uploaded file's import; once it has ended, the import it made (or the reason)."""
+    run = _visible_input_run(request, pk)
+    record = run.report.get("input_import") if run.is_finished else None
+    if record and InputImport.objects.visible_to(request.user).filter(pk=record).exists():
+        return redirect("indicators:input_detail", record)
+    return render(
+        request,
+        "indicators/input_run_detail.html",
+        {
+            "run": run,
+            "progress": run.progress,
+            "nav": "follow_up",
+            "title": str(run),
+            "breadcrumb_data": crumbs(
+                run.original_name,
+                (_("Suivi des indicateurs"), reverse("indicators:campaign_list")),
+                (_("Données des indicateurs calculés"), reverse("indicators:input_list")),
+            ),
+        },
+    )
+
+
+@login_required
+def input_run_status(request, pk):
+    return job_status_response(_visible_input_run(request, pk))
 
 
 @login_required
@@ -713,7 +685,7 @@ def computation_detail(request, pk):
         "indicators/computation_detail.html",
         {
             "run": run,
-            "values": values if run.status == ComputationRun.Status.DONE else [],
+            "values": values if run.is_done else [],
             "nav": "follow_up",
             "title": str(run),
             "breadcrumb_data": crumbs(
@@ -727,5 +699,4 @@ def computation_detail(request, pk):
 
 @login_required
 def computation_status(request, pk):
-    run = _visible_run(request, pk)
-    return JsonResponse({"status": run.status, "progress": run.progress, "done": run.done, "total": run.total})
+    return job_status_response(_visible_run(request, pk))

@@ -16,6 +16,7 @@ from cooperations.models import CooperationStructure, Establishment, LegalEntity
 from cooperations.permissions import can_create_structure
 from cooperations.selectors import links_context
 from core.pages import crumbs
+from core.printing import preview_context
 from cpom import permissions, services, workflow
 from cpom.annex import annex_context, annex_filename, annex_pdf, render_pdf
 from cpom.forms import STATUS_STEPS, CommentForm
@@ -46,7 +47,9 @@ def home(request):
         context["structures"] = (
             CooperationStructure.objects.visible_to(user).annotate(member_count=Count("memberships")).order_by("kind")
         )
-        context["cpoms"] = Cpom.objects.visible_to(user).order_by("-first_year")
+        context["cpoms"] = list(Cpom.objects.visible_to(user).order_by("-first_year"))
+        for cpom in context["cpoms"]:
+            cpom.awaits_establishment = workflow.awaits_establishment(cpom)
         campaigns = Campaign.objects.visible_to(user)
         context["open_campaigns"] = campaigns.accepting_on(timezone.localdate()).order_by("-year")
         return render(request, "portal/home_director.html", context)
@@ -147,7 +150,7 @@ def annex_preview(request, pk):
     cpom = visible_cpom(request, pk)
     permissions.require(permissions.can_export_annex(request.user, cpom))
     version = annex_version(request, cpom)
-    return render(request, "cpom/annex.html", annex_context(cpom, version, _known_values_of(request)))
+    return render(request, "cpom/annex.html", preview_context(annex_context(cpom, version, _known_values_of(request))))
 
 
 @login_required

@@ -16,7 +16,9 @@ from accounts.models import Role
 from audit import trail
 from audit.trail import Search, audited_models, page
 from cooperations.models import CooperationStructure
-from tests.factories import CommitmentFactory, LegalEntityFactory, StructureFactory, UserFactory, cpom_for
+from tests.accounts.factories import UserFactory
+from tests.cooperations.factories import LegalEntityFactory, StructureFactory
+from tests.cpom.factories import CommitmentFactory, cpom_for
 
 pytestmark = pytest.mark.django_db
 

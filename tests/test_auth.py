@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 PASSWORD = "un-mot-de-passe-solide-2026"
 

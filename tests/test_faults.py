@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import OperationalError
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -20,11 +20,13 @@ from django.utils import timezone
 from config.celery import app
 from config.errors import server_error
 from cooperations.models import CooperationStructure
+from core.concurrency import edit_token
 from cpom.models import AnnexArchive, Commitment, Cpom
 from diagnostics.models import Axis, InventoryItem, StructureView
 from indicators import services as follow_up
 from indicators.models import Campaign, ComputationRun, Declaration, DeclarationStatus
 from tests.html_forms import FormReader
+from tests.pages import with_tokens
 
 # --- Redis stopped ----------------------------------------------------------------------------------
 
@@ -89,7 +91,9 @@ def test_with_redis_stopped_the_site_works_and_declarations_save(
         for url in (reverse("home"), declare):
             response, seconds = _timed(lambda url=url: client.get(url))
             assert response.status_code == 200 and seconds < 5, (url, response.status_code, seconds)
-        response, seconds = _timed(lambda: client.post(declare, {f"i{second.pk}-value": "14"}))
+        response, seconds = _timed(
+            lambda: client.post(declare, with_tokens(client, declare, {f"i{second.pk}-value": "14"}))
+        )
         assert response.status_code == 302 and seconds < 5
         assert Declaration.objects.get(indicator=second, year=2025).value == 14
 
@@ -290,11 +294,36 @@ def test_two_people_editing_the_same_object_no_silent_overwrite(world, name):
     assert read_back(world) == theirs, name
 
 
+@pytest.mark.parametrize("name", list(EDITABLE))
+def test_a_save_without_its_edit_token_is_refused(world, name):
+    """The token is required where the check exists: a post that leaves it
+    out (a script, a forged form) is refused, never saved unchecked."""
+    (role, _other), where, read_back = EDITABLE[name]
+    url, field = where(world)
+    (client,) = _users(world, role, role)[:1]
+    form = _opened_form(client, url, field)
+
+    def stored():
+        try:
+            return read_back(world)
+        except ObjectDoesNotExist:
+            return None  # not created yet: it must stay so
+
+    before = stored()
+    data = {key: value for key, value in _with(form, field, "Valeur sans jeton").items() if "edit_token" not in key}
+    if field == "closes_on":
+        data[field] = [(timezone.localdate() + datetime.timedelta(days=23)).isoformat()]
+    response = client.post(url, data)
+    assert response.status_code == 200, f"{name}: {response.status_code}"
+    assert "envoyée sans l’état de la fiche" in response.content.decode(), name
+    assert stored() == before, name
+
+
 def test_a_stale_cpom_page_is_refused_with_a_message(client, world):
     cpom = world["cpom_a"]
-    opened = cpom.version
+    opened = edit_token(cpom)
     url = reverse("cpom:cpom_update", args=[cpom.pk])
-    data = {"first_year": 2026, "last_year": 2030, "version": opened}
+    data = {"first_year": 2026, "last_year": 2030, "edit_token": opened}
     client.force_login(world["users"]["admin"])
     assert client.post(url, {**data, "reference": "ARS-2026-001"}).status_code == 302
     client.force_login(world["users"]["negotiator"])

@@ -1,3 +1,6 @@
+"""The pages of the register: establishments, legal entities, cooperation
+structures and their members (the imports of register files: ``imports``)."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Subquery
@@ -91,9 +94,9 @@ def structure_detail(request, pk):
         CooperationStructure.objects.visible_to(request.user).select_related("region", "updated_by"), pk=pk
     )
     members = list(
-        structure.memberships.select_related("legal_entity__department", "establishment").order_by(
-            "role", "legal_entity__name", "external_name"
-        )
+        structure.memberships.select_related(
+            "legal_entity__department", "legal_entity__region", "establishment"
+        ).order_by("role", "legal_entity__name", "external_name")
     )
     entity_ids = {m.legal_entity_id for m in members if m.legal_entity_id}
     visible = set(LegalEntity.objects.visible_to(request.user).filter(pk__in=entity_ids).values_list("pk", flat=True))

@@ -1,9 +1,10 @@
-"""Upload of register files by an admin; the import runs as a Celery task."""
+"""Upload of register files by an admin; the import runs as a Celery task,
+followed on its page (the input files of the computed indicators use the same
+runs, on the follow-up's pages)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +12,8 @@ from django.utils.translation import gettext as _
 from cooperations.forms import ImportUploadForm
 from cooperations.models import ImportRun
 from cooperations.permissions import can_import_registers, require
-from cooperations.tasks import progress_of, run_uploaded_import
+from cooperations.tasks import run_uploaded_import
+from core.jobs import job_status_response
 from core.pages import crumbs
 
 
@@ -31,7 +33,7 @@ def import_list(request):
             messages.success(request, _("Fichier déposé : l’import est lancé."))
             return redirect(run)
         messages.error(request, _("Le fichier n’a pas été accepté : rien n’a été importé."))
-    runs = ImportRun.objects.select_related("created_by")[:50]
+    runs = ImportRun.objects.registers().select_related("created_by")[:50]
     return render(
         request,
         "cooperations/import_list.html",
@@ -48,13 +50,13 @@ def import_list(request):
 @login_required
 def import_detail(request, pk):
     require(can_import_registers(request.user))
-    run = get_object_or_404(ImportRun.objects.select_related("created_by"), pk=pk)
+    run = get_object_or_404(ImportRun.objects.registers().select_related("created_by"), pk=pk)
     return render(
         request,
         "cooperations/import_detail.html",
         {
             "run": run,
-            "progress": round(progress_of(run) * 100),
+            "progress": run.progress,
             "nav": "imports",
             "title": str(run),
             "breadcrumb_data": crumbs(str(run), (_("Imports"), reverse("cooperations:import_list"))),
@@ -65,5 +67,5 @@ def import_detail(request, pk):
 @login_required
 def import_status(request, pk):
     require(can_import_registers(request.user))
-    run = get_object_or_404(ImportRun, pk=pk)
-    return JsonResponse({"status": run.status, "progress": round(progress_of(run) * 100)})
+    run = get_object_or_404(ImportRun.objects.registers(), pk=pk)
+    return job_status_response(run)

@@ -5,6 +5,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 ROLES = ["anonymous", "admin", "negotiator", "observer", "negotiator_other", "director", "director_other"]
 
+
+def _input_run(world):
+    """The pk of a stays file uploaded by the négociateur of Île-de-France, not yet imported."""
+    from cooperations.models import ImportRun
+
+    return ImportRun.objects.create(
+        kind=ImportRun.Kind.STAYS,
+        source="PMSI 2025",
+        region=world["ght_idf"].region,
+        file="imports/sejours.csv",
+        original_name="sejours.csv",
+        created_by=world["users"]["negotiator"],
+    ).pk
+
+
 # name, args builder, expected status per role (same order as ROLES).
 # 302 for anonymous means "sent to the login page".
 TABLE = [
@@ -102,6 +117,9 @@ TABLE = [
     # Computed indicators: input data (national) for the ARS's négociateurs, runs within the région.
     ("indicators:input_list", lambda w: [], [302, 200, 200, 403, 200, 403, 403]),
     ("indicators:input_detail", lambda w: [w["input_import"].pk], [302, 200, 200, 403, 200, 403, 403]),
+    # A négociateur's upload being imported: his région's ARS who import, not another région's.
+    ("indicators:input_run_detail", lambda w: [_input_run(w)], [302, 200, 200, 403, 404, 403, 403]),
+    ("indicators:input_run_status", lambda w: [_input_run(w)], [302, 200, 200, 403, 404, 403, 403]),
     ("indicators:computation_list", lambda w: [], [302, 200, 200, 200, 200, 403, 403]),
     ("indicators:computation_detail", lambda w: [w["run_idf"].pk], [302, 200, 200, 200, 404, 404, 404]),
     ("indicators:computation_status", lambda w: [w["run_idf"].pk], [302, 200, 200, 200, 404, 404, 404]),
@@ -143,6 +161,17 @@ TABLE = [
     ("alive", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
     ("admin:index", lambda w: [], [302, 200, 302, 302, 302, 302, 302]),
     ("audit_log", lambda w: [], [302, 200, 403, 403, 403, 403, 403]),
+    # API tokens (tests/api): the ARS's négociateurs and admins for a région, a director for his entity.
+    ("api_tokens:list", lambda w: [], [302, 200, 200, 403, 200, 200, 200]),
+    ("api_tokens:revoke", lambda w: [1], [302, 405, 405, 405, 405, 405, 405]),
+    # Open data: public; the CPOMs withheld from it, the ARS only.
+    ("opendata:index", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("opendata:schema", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("opendata:example", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("opendata:file", lambda w: ["volet3-engagements-11-1999.csv"], [404, 404, 404, 404, 404, 404, 404]),
+    ("opendata:withholdings", lambda w: [], [302, 200, 200, 200, 200, 403, 403]),
+    ("opendata:withholding_release", lambda w: [1], [302, 405, 405, 405, 405, 405, 405]),
+    ("accounts:lockout_list", lambda w: [], [302, 200, 403, 403, 403, 403, 403]),
 ]
 # Reached by POST only, tested in tests/test_auth.py.
 POST_ONLY = {"logout"}
@@ -188,7 +217,8 @@ def _named_patterns(resolver=None, namespace=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
+            # The API has its own table, per kind of token (tests/api/test_scopes.py).
+            if entry.namespace in ("admin", "api"):
                 continue
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _named_patterns(entry, inner)

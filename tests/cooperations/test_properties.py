@@ -31,7 +31,7 @@ from cooperations.tasks import run_uploaded_import
 from core.exports import XLSX_ILLEGAL
 from cpom.forms import CpomForm
 from cpom.models import Commitment, Cpom, Indicator, TargetValue
-from tests.factories import commitment_post_data
+from tests.cpom.factories import commitment_post_data
 from tests.hostile import (
     FEW,
     PROPERTY,

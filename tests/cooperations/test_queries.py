@@ -6,7 +6,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperations.models import MemberRole
-from tests.factories import EstablishmentFactory, GhtFactory, LegalEntityFactory, MembershipFactory, department
+from tests.cooperations.factories import (
+    EstablishmentFactory,
+    GhtFactory,
+    LegalEntityFactory,
+    MembershipFactory,
+    department,
+)
 
 
 def populate(n):

@@ -5,7 +5,7 @@ to the ARS of Île-de-France, the structures of Hauts-de-France it cannot open."
 import pytest
 from django.urls import reverse
 
-from tests.factories import EstablishmentFactory, MembershipFactory, StructureFactory, department, region
+from tests.cooperations.factories import EstablishmentFactory, MembershipFactory, StructureFactory, department, region
 
 pytestmark = pytest.mark.django_db
 

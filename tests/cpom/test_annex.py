@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from cpom import services
 from cpom.annex import annex_context, annex_pdf, pick_version, render_pdf
 from cpom.models import AnnexFile
-from tests.factories import CommitmentFactory, indicator_with_targets
+from tests.cpom.factories import CommitmentFactory, indicator_with_targets
 
 
 def _text(data: bytes):

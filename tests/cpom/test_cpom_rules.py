@@ -7,12 +7,13 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.concurrency import edit_token
 from cpom import services
 from cpom.forms import CommitmentForm, PartnerFormSet, vehicle_as_objective
 from cpom.indicator_forms import IndicatorFormSet
 from cpom.models import Commitment, CommitmentPartner, Cpom, CpomStatus, FrozenCpomError, StaleVersionError, TargetValue
 from cpom.versions import cpom_history, diff_snapshots, snapshot
-from tests.factories import CommitmentFactory, commitment_post_data, cpom_for, indicator_with_targets
+from tests.cpom.factories import CommitmentFactory, commitment_post_data, cpom_for, indicator_with_targets
 
 SIGNED_ON = datetime.date(2026, 1, 15)
 
@@ -178,18 +179,19 @@ def _commitment_forms(cpom, user, commitment, data):
 def test_second_save_on_a_stale_version_is_refused_with_the_newer_content(cpom, world):
     nego, admin = world["users"]["negotiator"], world["users"]["admin"]
     commitment = CommitmentFactory(cpom=cpom, title="Filière AVC")
-    opened_by_both = commitment.version
+    opened_by_both = edit_token(commitment)
     first = _commitment_forms(
         cpom, nego, commitment, commitment_post_data(commitment, title="Filière AVC et neurologie")
     )
     assert all(f.is_valid() for f in first)
-    services.save_commitment(cpom, nego, *first, expected_version=opened_by_both)
+    services.save_commitment(cpom, nego, *first, opened_by_both)
     stale = Commitment.objects.get(pk=commitment.pk)
-    stale.version = opened_by_both
-    second = _commitment_forms(cpom, admin, stale, commitment_post_data(stale, title="Filière AVC (autre)"))
+    second = _commitment_forms(
+        cpom, admin, stale, commitment_post_data(stale, title="Filière AVC (autre)", edit_token=opened_by_both)
+    )
     assert all(f.is_valid() for f in second)
     with pytest.raises(StaleVersionError) as error:
-        services.save_commitment(cpom, admin, *second, expected_version=opened_by_both)
+        services.save_commitment(cpom, admin, *second, opened_by_both)
     assert error.value.current.title == "Filière AVC et neurologie"
     assert Commitment.objects.get(pk=commitment.pk).title == "Filière AVC et neurologie"
 
@@ -212,7 +214,7 @@ def test_vehicle_is_not_an_objective(objective, flagged):
 def test_vehicle_objective_needs_a_confirmation_then_saves(cpom, world):
     nego = world["users"]["negotiator"]
     commitment = Commitment(cpom=cpom)
-    data = commitment_post_data(CommitmentFactory.build(cpom=cpom), objective="Créer un GCS d’imagerie", version="")
+    data = commitment_post_data(CommitmentFactory.build(cpom=cpom), objective="Créer un GCS d’imagerie", edit_token="")
     form = CommitmentForm(data, instance=commitment, user=nego, cpom=cpom)
     assert not form.is_valid()
     assert "n’est pas un objectif en soi" in form.errors["objective"][0]
@@ -291,12 +293,13 @@ def test_accepted_target_proposal_makes_an_open_commitment_page_stale(world):
     nego, director = world["users"]["negotiator"], world["users"]["director"]
     cpom, commitment, indicator = world["cpom_a"], world["commitment_a"], world["indicator_a"]
     opened = Commitment.objects.get(pk=commitment.pk)
+    opened_token = edit_token(opened)
     proposal = services.propose_change(commitment, director, f"target:{indicator.pk}:2026", "99")
     services.decide_proposal(proposal, nego, accept=True)
     forms = _commitment_forms(cpom, nego, opened, commitment_post_data(opened, title="Renommé"))
     assert all(f.is_valid() for f in forms)
     with pytest.raises(StaleVersionError):
-        services.save_commitment(cpom, nego, *forms, expected_version=opened.version)
+        services.save_commitment(cpom, nego, *forms, opened_token)
     assert indicator.targets.get(year=2026).value == 99
 
 
@@ -328,6 +331,6 @@ def test_shrinking_the_period_is_refused_while_targets_fall_outside(cpom, world)
     nego = world["users"]["negotiator"]
     indicator_with_targets(CommitmentFactory(cpom=cpom))
     with pytest.raises(ValidationError) as error:
-        services.update_cpom(cpom, nego, cpom.version, first_year=2027, last_year=2030, reference="")
+        services.update_cpom(cpom, nego, edit_token(cpom), first_year=2027, last_year=2030, reference="")
     assert "2026" in error.value.messages[0]
     assert Cpom.objects.get(pk=cpom.pk).first_year == 2026

@@ -12,15 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.concurrency import edit_token
 from cpom import services
 from cpom.models import ChangeProposal, Comment, Commitment, CommitmentPartner, Cpom, CpomStatus, TargetValue
-from tests.factories import (
-    CommitmentFactory,
-    LegalEntityFactory,
-    commitment_post_data,
-    department,
-    indicator_with_targets,
-)
+from tests.cooperations.factories import LegalEntityFactory, department
+from tests.cpom.factories import CommitmentFactory, commitment_post_data, indicator_with_targets
 
 ROLES = ["admin", "negotiator", "observer", "negotiator_other", "director", "director_other"]
 
@@ -177,12 +173,12 @@ def test_wrong_target_keeps_what_was_typed_and_saves_nothing(client, world):
 
 def test_stale_save_shows_the_newer_content(client, world):
     commitment = world["commitment_a"]
-    opened = commitment.version
+    opened = edit_token(commitment)
     _login(client, world, "admin")
     url = reverse("cpom:commitment_update", args=[commitment.pk])
     assert client.post(url, commitment_post_data(commitment, title="Titre de l’administratrice")).status_code == 302
     _login(client, world, "negotiator")
-    response = client.post(url, commitment_post_data(commitment, title="Titre du négociateur", version=opened))
+    response = client.post(url, commitment_post_data(commitment, title="Titre du négociateur", edit_token=opened))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Rien n’a été écrasé" in page

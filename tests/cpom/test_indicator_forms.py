@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from core.values import format_value, parse_value
 from cpom.indicator_forms import IndicatorFormSet
-from tests.factories import CommitmentFactory, cpom_for
+from tests.cpom.factories import CommitmentFactory, cpom_for
 
 YEARS = [2026, 2027, 2028]
 

@@ -12,6 +12,7 @@ from cooperations.models import CooperationStructure, Membership
 from cpom.models import CommitmentPartner, FrozenCpomError
 from diagnostics import services
 from diagnostics.models import Axis, Diagnostic, GridObjective, GridQuestion, InventoryItem, StructureView
+from tests.pages import with_tokens
 
 
 def _login(client, world, role):
@@ -54,7 +55,8 @@ def test_director_fills_his_part_and_never_sees_the_others(client, world):
     services.save_structure_view(world["users"]["negotiator"], diagnostic, world["entities"]["b"], "Secret de B", "")
     _login(client, world, "director")
     url = reverse("diagnostics:structure_view", args=[diagnostic.pk, world["entities"]["a"].finess])
-    assert client.post(url, {"needs": "Des gériatres", "constraints": "Budget"}).status_code == 302
+    data = with_tokens(client, url, {"needs": "Des gériatres", "constraints": "Budget"})
+    assert client.post(url, data).status_code == 302
     assert StructureView.objects.get(legal_entity=world["entities"]["a"]).needs == "Des gériatres"
     page = client.get(diagnostic.get_absolute_url()).content.decode()
     assert "Des gériatres" in page and "Secret de B" not in page
@@ -72,7 +74,8 @@ def test_answers_are_saved_by_the_ars_only(client, world):
     _login(client, world, "director")
     assert client.post(reverse("diagnostics:diagnostic_answers", args=[diagnostic.pk]), data).status_code == 403
     _login(client, world, "negotiator")
-    assert client.post(reverse("diagnostics:diagnostic_answers", args=[diagnostic.pk]), data).status_code == 302
+    url = reverse("diagnostics:diagnostic_answers", args=[diagnostic.pk])
+    assert client.post(url, with_tokens(client, url, data)).status_code == 302
     diagnostic.refresh_from_db()
     assert diagnostic.health_needs == "Population âgée" and diagnostic.answers.get(question=question).text == "La CPTS"
 
@@ -86,10 +89,9 @@ def test_inventory_lists_known_links_and_qualifies_them(client, world):
     assert [structure for structure, _item in rows] == [world["ght_idf"]]
     _login(client, world, "negotiator")
     prefix = f"s{world['ght_idf'].pk}"
-    response = client.post(
-        reverse("diagnostics:inventory", args=[diagnostic.pk]),
-        {f"{prefix}-nature": "contrainte", f"{prefix}-purpose": "strategique", f"{prefix}-theme": "medicales"},
-    )
+    url = reverse("diagnostics:inventory", args=[diagnostic.pk])
+    data = {f"{prefix}-nature": "contrainte", f"{prefix}-purpose": "strategique", f"{prefix}-theme": "medicales"}
+    response = client.post(url, with_tokens(client, url, data))
     assert response.status_code == 302
     item = InventoryItem.objects.get(diagnostic=diagnostic)
     assert (item.nature, item.purpose, item.theme) == ("contrainte", "strategique", "medicales")
@@ -246,7 +248,7 @@ def _queries(client, url):
 
 
 def test_diagnostic_page_queries_do_not_grow(client, world):
-    from tests.factories import GhtFactory, LegalEntityFactory, MembershipFactory, department
+    from tests.cooperations.factories import GhtFactory, LegalEntityFactory, MembershipFactory, department
 
     diagnostic = world["diagnostic_idf"]
     _login(client, world, "negotiator")
@@ -282,7 +284,7 @@ def test_admins_edit_the_grid(client, world):
 
 
 def test_a_director_sees_only_what_he_may_see_elsewhere(client, world):
-    from tests.factories import MembershipFactory, StructureFactory
+    from tests.cooperations.factories import MembershipFactory, StructureFactory
 
     diagnostic = world["diagnostic_idf"]
     secret = StructureFactory(region=diagnostic.region, name="GCS secret de Bravo", kind="gcs_moyens")

@@ -5,8 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from tests.accounts.factories import UserFactory
+from tests.cooperations.factories import LegalEntityFactory, department
 from tests.e2e.test_journeys import log_in
-from tests.factories import LegalEntityFactory, UserFactory, department
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from tests.accounts.factories import UserFactory
 from tests.e2e.test_journeys import log_in
-from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

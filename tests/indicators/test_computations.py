@@ -9,7 +9,8 @@ import pytest
 from indicators import computations, services
 from indicators.inputs import home_department, import_inputs
 from indicators.models import ComputationRun, ComputedValue, HospitalStay, InputImport, SupportCost
-from tests.factories import CommitmentFactory, EstablishmentFactory, IndicatorFactory, LegalEntityFactory, department
+from tests.cooperations.factories import EstablishmentFactory, LegalEntityFactory, department
+from tests.cpom.factories import CommitmentFactory, IndicatorFactory
 
 
 def _csv(*lines):
@@ -358,7 +359,7 @@ def test_scansante_activity_and_its_evolution(world):
 
 
 def test_a_new_member_of_the_ght_changes_the_stored_rate(world, leakage):
-    from tests.factories import MembershipFactory
+    from tests.cooperations.factories import MembershipFactory
 
     _stays(world, (leakage["a"], "78100", "MCO", 9), (leakage["c"], "78100", "MCO", 1))
     first, _changed = computations.store(leakage["indicator"], 2025)

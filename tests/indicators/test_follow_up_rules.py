@@ -16,8 +16,8 @@ from indicators.follow_up import campaigns_to_remind, entity_rows, region_totals
 from indicators.models import Campaign, Declaration, DeclarationEvent, DeclarationStatus
 from indicators.progress import Progress, build_chart, indicator_progress, meets, summarise
 from indicators.tasks import send_campaign_reminders
-from tests.conftest import open_campaign_for
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
+from tests.indicators.factories import open_campaign_for
 
 TODAY = timezone.localdate()
 
@@ -308,7 +308,7 @@ def test_reminder_task_sends_once(world, eager):
     director_a.email = "dir.a@ch-alpha.fr"
     director_a.save()
     assert send_campaign_reminders() == 1
-    assert mail.outbox[0].to == ["dir.a@ch-alpha.fr"] and "1 valeur(s)" in mail.outbox[0].body
+    assert mail.outbox[0].to == ["dir.a@ch-alpha.fr"] and "Il vous reste 1 valeur à soumettre." in mail.outbox[0].body
     assert send_campaign_reminders() == 0
     campaign.refresh_from_db()
     assert campaign.reminder_sent_on == TODAY

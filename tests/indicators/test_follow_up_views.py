@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from cpom.models import Commitment, Cpom, Indicator, TargetValue
 from indicators.models import Campaign, Declaration, DeclarationStatus
-from tests.factories import LegalEntityFactory, department
+from tests.cooperations.factories import LegalEntityFactory, department
+from tests.pages import with_tokens
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
@@ -28,6 +29,10 @@ def _declare_url(world, entity="a"):
 
 def _field(world, n, name):
     return f"i{world['indicators_a_old'][n].pk}-{name}"
+
+
+def _shown(client, world, data, entity="a"):
+    return with_tokens(client, _declare_url(world, entity), data)
 
 
 def _login(client, world, role):
@@ -55,18 +60,22 @@ def test_director_page_shows_what_is_due(client, world):
 
 def test_director_saves_a_draft_then_submits(client, world):
     _login(client, world, "director")
-    response = client.post(_declare_url(world), {_field(world, 1, "value"): "12", _field(world, 1, "comment"): "Ok"})
+    response = client.post(
+        _declare_url(world), _shown(client, world, {_field(world, 1, "value"): "12", _field(world, 1, "comment"): "Ok"})
+    )
     assert response.status_code == 302
     declaration = Declaration.objects.get(indicator=world["indicators_a_old"][1])
     assert declaration.status == DeclarationStatus.DRAFT and declaration.value == 12 and declaration.comment == "Ok"
-    client.post(_declare_url(world), {_field(world, 1, "value"): "13", "submit": "1"})
+    client.post(_declare_url(world), _shown(client, world, {_field(world, 1, "value"): "13", "submit": "1"}))
     declaration.refresh_from_db()
     assert declaration.status == DeclarationStatus.SUBMITTED and declaration.value == 13
 
 
 def test_a_wrong_value_is_explained_and_nothing_is_saved(client, world):
     _login(client, world, "director")
-    response = client.post(_declare_url(world), {_field(world, 1, "value"): "douze", "submit": "1"})
+    response = client.post(
+        _declare_url(world), _shown(client, world, {_field(world, 1, "value"): "douze", "submit": "1"})
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "« douze » n’est pas un nombre." in page and "Rien n’a été enregistré" in page
@@ -79,7 +88,10 @@ def test_evidence_is_stored_and_served_to_those_who_see_the_value(client, world,
     _login(client, world, "director")
     # Named .html by mistake: the content decides, and the file is served as what it is.
     upload = SimpleUploadedFile("compte-rendu comité.html", PDF, content_type="text/html")
-    response = client.post(_declare_url(world), {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload})
+    response = client.post(
+        _declare_url(world),
+        _shown(client, world, {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload}),
+    )
     assert response.status_code == 302
     declaration = Declaration.objects.get(indicator=world["indicators_a_old"][1])
     assert declaration.evidence_name == "compte-rendu comité.html" and declaration.evidence.name.endswith(".pdf")
@@ -107,7 +119,10 @@ def test_evidence_is_stored_and_served_to_those_who_see_the_value(client, world,
 def test_evidence_of_the_wrong_type_is_refused(client, world, name, content):
     _login(client, world, "director")
     upload = SimpleUploadedFile(name, content, content_type="application/pdf")
-    response = client.post(_declare_url(world), {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload})
+    response = client.post(
+        _declare_url(world),
+        _shown(client, world, {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload}),
+    )
     assert response.status_code == 200
     assert "n’est pas d’un type accepté" in response.content.decode()
     assert not Declaration.objects.filter(indicator=world["indicators_a_old"][1]).exists()
@@ -117,7 +132,10 @@ def test_evidence_too_large_is_refused(client, world, settings):
     settings.EVIDENCE_MAX_SIZE = 1024
     _login(client, world, "director")
     upload = SimpleUploadedFile("grand.png", PNG + b"\x00" * 2048, content_type="image/png")
-    response = client.post(_declare_url(world), {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload})
+    response = client.post(
+        _declare_url(world),
+        _shown(client, world, {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload}),
+    )
     assert response.status_code == 200 and "1,0\xa0Kio au plus" in response.content.decode()
     assert not Declaration.objects.filter(indicator=world["indicators_a_old"][1]).exists()
 
@@ -125,7 +143,9 @@ def test_evidence_too_large_is_refused(client, world, settings):
 @pytest.mark.parametrize(("role", "status"), [("negotiator", 403), ("observer", 403), ("director_other", 404)])
 def test_others_cannot_post_declarations(client, world, role, status):
     _login(client, world, role)
-    assert client.post(_declare_url(world), {_field(world, 1, "value"): "12"}).status_code == status
+    assert (
+        client.post(_declare_url(world), _shown(client, world, {_field(world, 1, "value"): "12"})).status_code == status
+    )
     assert not Declaration.objects.filter(indicator=world["indicators_a_old"][1]).exists()
 
 
@@ -182,14 +202,19 @@ def test_negotiator_moves_the_closing_date(client, world):
     _login(client, world, "negotiator")
     campaign = world["campaign_idf"]
     later = campaign.closes_on + datetime.timedelta(days=10)
+    url = reverse("indicators:campaign_update", args=[campaign.pk])
     response = client.post(
-        reverse("indicators:campaign_update", args=[campaign.pk]),
-        {
-            "opens_on": campaign.opens_on.isoformat(),
-            "closes_on": later.isoformat(),
-            "corrections_until": (later + datetime.timedelta(days=5)).isoformat(),
-            "cpoms": [world["cpom_a_old"].pk],
-        },
+        url,
+        with_tokens(
+            client,
+            url,
+            {
+                "opens_on": campaign.opens_on.isoformat(),
+                "closes_on": later.isoformat(),
+                "corrections_until": (later + datetime.timedelta(days=5)).isoformat(),
+                "cpoms": [world["cpom_a_old"].pk],
+            },
+        ),
     )
     assert response.status_code == 302
     campaign.refresh_from_db()
@@ -450,6 +475,9 @@ def _xlsx():
 def test_office_documents_and_images_are_accepted(client, world, name, content, suffix):
     _login(client, world, "director")
     upload = SimpleUploadedFile(name, content or _xlsx())
-    response = client.post(_declare_url(world), {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload})
+    response = client.post(
+        _declare_url(world),
+        _shown(client, world, {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload}),
+    )
     assert response.status_code == 302
     assert Declaration.objects.get(indicator=world["indicators_a_old"][1]).evidence.name.endswith(suffix)

@@ -11,7 +11,8 @@ from django.urls import reverse
 from indicators import computations
 from indicators.inputs import import_inputs
 from indicators.models import ComputedValue, HospitalStay, InputImport, SupportCost
-from tests.factories import EstablishmentFactory, IndicatorFactory, LegalEntityFactory, department
+from tests.cooperations.factories import EstablishmentFactory, LegalEntityFactory, department
+from tests.cpom.factories import IndicatorFactory
 
 STAYS_HEADER = "annee;finess_et;code_geo;champ;sejours"
 

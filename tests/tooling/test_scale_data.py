@@ -16,7 +16,7 @@ from cpom.services import signature_problems
 from cpom.versions import snapshot
 from indicators.models import DECLARATION_TRANSITIONS, Campaign, CampaignPhase, Declaration, DeclarationStatus
 from indicators.services import coverable_cpoms
-from tests.factories import EstablishmentFactory, LegalEntityFactory, department
+from tests.cooperations.factories import EstablishmentFactory, LegalEntityFactory, department
 from tooling.scale_data import (
     SCALE_REFERENCE_PREFIX,
     SCALE_USERNAME_PREFIX,
