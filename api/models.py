@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scopes import signed_in
 
 # Every token starts with this, so that a leaked one is easy to recognise (secret scanners, logs).
-TOKEN_PREFIX = "cpom_"
+TOKEN_PREFIX = "cpom_"  # nosec B105 - the public prefix that marks a token, not a secret
 # How many characters of a token are kept in clear to tell tokens apart in lists.
 SHOWN_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
 

@@ -304,7 +304,7 @@ ENTRY_FIELDS = {
     "comment": "commentaire",
     "evidence": "justificatif",
     "clear_evidence": "retirer_justificatif",
-    "edit_token": "version",
+    "edit_token": "version",  # nosec B105 - a field name of the API, not a secret
     "__all__": "detail",
 }
 

@@ -12,8 +12,8 @@ from api.models import ApiToken
 from api.tokens import issue_token, revoke_token
 from opendata.publication import write_files
 
-REGION_TOKEN_NAME = "Démonstration — outil décisionnel de l’ARS"
-ENTITY_TOKEN_NAME = "Démonstration — système d’information de l’établissement"
+REGION_TOKEN_NAME = "Démonstration — outil décisionnel de l’ARS"  # nosec B105 - a token's name, not a secret
+ENTITY_TOKEN_NAME = "Démonstration — système d’information de l’établissement"  # nosec B105 - a token's name, not a secret
 
 
 @transaction.atomic
