@@ -24,6 +24,9 @@ from django.db import connection  # noqa: E402
 from cpom.migrations import MOVED_TABLES  # noqa: E402
 
 
+GROWING = {"django_migrations", "django_content_type", "auth_permission"}
+
+
 def counts():
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
@@ -45,9 +48,10 @@ def main():
     for table, rows in sorted(before.items()):
         new_table = MOVED_TABLES.get(table, table)
         now = after.get(new_table)
-        if now != rows and not (table == "django_migrations" and now > rows):  # the new migrations are recorded
+        # New migrations, models and their permissions are recorded: those registries may only grow.
+        if now != rows and not (table in GROWING and now is not None and now > rows):
             lost += 1
-            print(f"PERDU {table} → {new_table} : {rows} → {now}")
+            print(f"{'PERDU' if now is None or now < rows else 'CHANGÉ'} {table} → {new_table} : {rows} → {now}")
     for (app, model), pk in types_before.items():
         new_app = "cpom" if MOVED_TABLES.get(f"{app}_{model}", "").startswith("cpom_") else app
         if types_after.get((new_app, model)) != pk:
