@@ -9,7 +9,6 @@ transaction: a file with a single bad line is refused whole, with each line's
 reason, and nothing of it stays; a good file replaces the rows of the same
 source and year."""
 
-import csv
 import hashlib
 import io
 import itertools
@@ -25,15 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cooperations.finess import finess_error, normalize_finess
-from cooperations.importers.base import (
-    READ_BLOCK,
-    ImportRefusedError,
-    LineTooLongError,
-    chunked,
-    fraction_reporter,
-    text_lines,
-)
+from cooperations.importers.base import ImportRefusedError, chunked
 from cooperations.models import Department, Establishment, ImportRun, LegalEntity
+from core.tabular import READ_BLOCK, FileRefusedError, csv_records, fraction_reporter, sniff_delimiter, text_lines
 from core.values import to_decimal
 from cpom.models import ActivityField, SupportFunction
 from indicators import permissions
@@ -91,7 +84,7 @@ def decode(data: bytes) -> str:
     « Latin-1 » means in French exports from Excel: ’, œ and € included),
     or strict Latin-1 for the five bytes Windows-1252 leaves undefined.
     For a small text read whole; an input file is decoded line by line, by
-    the same rule (cooperations.importers.base.decode_line)."""
+    the same rule (core.tabular.decode_line)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for encoding in ("utf-8", "cp1252"):
@@ -102,22 +95,6 @@ def decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def _records(reader):
-    """(line number, cells); what the csv module cannot read refuses the file."""
-    try:
-        for row in reader:
-            yield reader.line_num, row
-    except csv.Error as error:
-        if "field larger than field limit" in str(error):
-            reason = _("un champ dépasse %(n)s caractères") % {"n": csv.field_size_limit()}
-        else:
-            reason = _("ligne CSV mal formée (%(error)s)") % {"error": error}
-        raise InputError(
-            _("Ligne %(line)s illisible : %(reason)s.") % {"line": reader.line_num + 1, "reason": reason},
-            line=reader.line_num + 1,
-        ) from error
-
-
 def _reader(lines, columns):
     """(records, positions of the columns) from decoded lines (each with its
     end of line: a lone carriage return ends one too, as in old Mac exports)."""
@@ -125,9 +102,7 @@ def _reader(lines, columns):
     first = next(lines, None)
     if first is None or not first.strip():
         raise InputError(_("Le fichier est vide."))
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
-    records = _records(reader)
+    records = csv_records(itertools.chain([first], lines), sniff_delimiter(first))
     header = next(records, (1, None))[1]
     if not header:
         raise InputError(_("Le fichier est vide."))
@@ -537,7 +512,7 @@ def read_inputs(kind, source, handle, original_name, *, user=None, region=None, 
             return record
     except InputError as error:
         errors.fail(error.line, error)
-    except LineTooLongError as error:
+    except FileRefusedError as error:  # a line the reading engine cannot read (core.tabular)
         errors.fail(error.line, error.reason)
     except _RefusedError:
         if not errors.count:

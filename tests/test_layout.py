@@ -40,3 +40,12 @@ def test_reflection_check_can_fail(tmp_path):
         'Model = apps.get_model("indicators", "Campaign")\nIndicator = X._meta.get_field("indicators").related_model'
     )
     assert len([line for line in sample.splitlines() if REFLECTION.search(line)]) == 2
+
+
+def test_uploaded_files_are_read_by_the_one_engine():
+    """The importers and the input files read CSV through core.tabular only
+    (decoding, delimiter, numbered records, French reasons): no second engine."""
+    readers = [*(ROOT / "cooperations" / "importers").glob("*.py"), ROOT / "indicators" / "inputs.py"]
+    for path in readers:
+        text = path.read_text()
+        assert "csv.reader(" not in text and "csv.DictReader(" not in text, path

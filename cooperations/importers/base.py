@@ -1,4 +1,5 @@
-"""The engine shared by the reference-data importers.
+"""The engine shared by the reference-data importers (the reading of the
+files themselves is core.tabular's, shared with the input files).
 
 A file is read as a stream of lines (memory stays flat whatever its size),
 its layout is recognised from its header, each line is parsed into a plain
@@ -7,13 +8,13 @@ are applied in chunks by the layout, all inside one transaction. In strict
 mode the first rejected line refuses the whole file.
 """
 
-import csv
 import io
+import itertools
 import os
 import sys
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,12 +23,20 @@ from django.db import reset_queries, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from core.tabular import (
+    READ_BLOCK,
+    ProgressFile,
+    csv_records,
+    fraction_reporter,
+    sniff_delimiter,
+    text_lines,
+)
+
+# The importers' name for a refused file (the kit's, raised by its reading engine too).
+from core.tabular import FileRefusedError as ImportRefusedError
+
 CHUNK_SIZE = 1000
 MAX_REPORTED_ERRORS = 200
-# The widest real line (SAE's GHT table, 203 columns) is about 2 Ko: a "line" of
-# a megabyte is no CSV, and reading it whole would put it in memory.
-MAX_LINE_BYTES = 1 << 20
-READ_BLOCK = 1 << 16
 # An XLSX is a zip: its members' declared sizes, once inflated, bound what
 # openpyxl reads (the GHT member list is < 2 Mo inflated).
 MAX_XLSX_INFLATED = 50 << 20
@@ -52,29 +61,6 @@ def oversize_error(kind: str, size: int) -> str | None:
 
 class RowError(Exception):
     """A line that cannot be imported; the message says why, in French."""
-
-
-class ImportRefusedError(Exception):
-    """The whole file is refused (strict mode, or an unreadable file);
-    ``report``: what the refused run keeps besides the reason."""
-
-    def __init__(self, message="", report=None):
-        super().__init__(message)
-        self.report = report
-
-
-class LineTooLongError(ImportRefusedError):
-    """A line longer than MAX_LINE_BYTES: not a CSV file, refused before it is read whole."""
-
-    def __init__(self, line: int):
-        self.line = line
-        self.reason = _("ligne de plus de %(size)s sans fin de ligne : ce n’est pas un fichier CSV") % {
-            "size": filesizeformat(MAX_LINE_BYTES)
-        }
-        super().__init__(
-            _("Ligne %(line)s illisible : %(reason)s. Fichier refusé, rien n’a été enregistré.")
-            % {"line": line, "reason": self.reason}
-        )
 
 
 @dataclass
@@ -139,94 +125,6 @@ class ImportReport:
         return lines
 
 
-# A carriage return not followed by a line feed ends a line too (old Mac
-# exports; bytes.splitlines splits on CR LF, LF and CR alone); inside a quoted
-# field the csv module keeps it in the value.
-
-
-def decode_line(raw: bytes) -> str:
-    """French exports come in UTF-8 (with or without BOM) or Windows-1252 /
-    Latin-1; decide line by line so that a stream needs no second pass."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-    return text.lstrip("\ufeff")
-
-
-def raw_lines(handle, max_line: int = MAX_LINE_BYTES) -> Iterator[bytes]:
-    """Yield the lines of a binary stream (each with its end of line: CR LF,
-    LF or a lone CR), reading blocks: memory holds one block and one line,
-    whatever the file. A line longer than ``max_line`` refuses the file."""
-    buffer, number = b"", 0
-    while True:
-        block = handle.read(READ_BLOCK)
-        if not block:
-            if buffer:
-                yield buffer
-            return
-        lines = (buffer + block).splitlines(keepends=True)
-        # The last line may go on in the next block (a CR may be the first half of CR LF).
-        buffer = b"" if lines[-1].endswith(b"\n") else lines.pop()
-        for line in lines:
-            number += 1
-            if len(line) > max_line:
-                raise LineTooLongError(number)
-            yield line
-        if len(buffer) > max_line:
-            raise LineTooLongError(number + 1)
-
-
-def text_lines(handle, max_line: int = MAX_LINE_BYTES) -> Iterator[str]:
-    """The decoded lines of a binary stream (see raw_lines and decode_line)."""
-    for raw in raw_lines(handle, max_line):
-        yield decode_line(raw)
-
-
-class ProgressFile(io.RawIOBase):
-    """Wraps a binary file to report the bytes read: to a progress bar, and to
-    ``on_read(bytes read so far)``."""
-
-    def __init__(self, handle, bar=None, on_read=None):
-        self._handle = handle
-        self._bar = bar
-        self._on_read = on_read
-        self.position = 0
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        n = self._handle.readinto(buffer)
-        if n:
-            self.position += n
-            if self._bar is not None:
-                self._bar.update(n)
-            if self._on_read is not None:
-                self._on_read(self.position)
-        return n
-
-
-def fraction_reporter(progress, total: int):
-    """``on_read`` for ProgressFile: calls ``progress(fraction)`` each time one
-    more percent of ``total`` bytes is read (not at every block)."""
-    if progress is None:
-        return None
-    total = max(total, 1)
-    last = [-1]
-
-    def on_read(position):
-        percent = min(99, position * 100 // total)
-        if percent > last[0]:
-            last[0] = percent
-            progress(percent / 100)
-
-    return on_read
-
-
 def open_lines(path: Path, progress: bool = False, on_progress=None) -> Iterator[str]:
     """Yield the decoded lines of a file, streaming; ``on_progress(fraction)``
     is told how much of the file has been read."""
@@ -245,52 +143,6 @@ def open_lines(path: Path, progress: bool = False, on_progress=None) -> Iterator
     finally:
         if bar is not None:
             bar.close()
-
-
-def sniff_delimiter(header: str) -> str:
-    counts = {sep: header.count(sep) for sep in (";", ",", "\t", "|")}
-    return max(counts, key=counts.get)
-
-
-def csv_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number, fields); a quoted field spanning lines keeps the
-    number of the line where its record starts."""
-    numbered = _NumberedLines(lines)
-    reader = csv.reader((text for _n, text in numbered), delimiter=delimiter)
-    try:
-        yield from ((numbered.record_start, fields) for fields in reader)
-    except csv.Error as error:
-        raise ImportRefusedError(unreadable_line(numbered.line_no, error)) from error
-
-
-def unreadable_line(line_no, error) -> str:
-    """A French reason for what the csv module cannot read."""
-    if "field larger than field limit" in str(error):
-        reason = _("un champ dépasse %(n)s caractères") % {"n": csv.field_size_limit()}
-    else:
-        reason = _("ligne CSV mal formée (%(error)s)") % {"error": error}
-    return _("Ligne %(line)s illisible : %(reason)s. Fichier refusé, rien n’a été enregistré.") % {
-        "line": line_no,
-        "reason": reason,
-    }
-
-
-class _NumberedLines:
-    def __init__(self, lines):
-        self._lines = iter(lines)
-        self.line_no = 0
-        self.record_start = 1
-        self._in_record = False
-
-    def __iter__(self):
-        for text in self._lines:
-            self.line_no += 1
-            if not self._in_record:
-                self.record_start = self.line_no
-            # An odd number of quotes leaves a quoted field open.
-            if text.count('"') % 2 == 1:
-                self._in_record = not self._in_record
-            yield self.line_no, text
 
 
 def chunked(iterable, size=CHUNK_SIZE):
@@ -403,12 +255,8 @@ def read_records(path: Path, progress: bool, on_progress=None):
     first = next(lines, None)
     if first is None or not first.strip():
         raise ImportRefusedError(_("Le fichier est vide."))
-    delimiter = sniff_delimiter(first)
-    try:
-        header = next(csv.reader([first], delimiter=delimiter))
-    except csv.Error as error:
-        raise ImportRefusedError(unreadable_line(1, error)) from error
-    return header, ((n + 1, fields) for n, fields in csv_records(lines, delimiter))
+    records = csv_records(itertools.chain([first], lines), sniff_delimiter(first))
+    return next(records)[1], records
 
 
 def _xlsx_records(path: Path):

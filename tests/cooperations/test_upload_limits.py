@@ -17,12 +17,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cooperations.importers import base, finessplus
-from cooperations.importers.base import ImportRefusedError, raw_lines, run_import
+from cooperations.importers.base import ImportRefusedError, run_import
 from cooperations.importers.finess import FINESS_LAYOUTS
 from cooperations.importers.finessplus import MAX_DEPTH, run_finessplus_import
 from cooperations.importers.ght import GHT_LAYOUTS
 from cooperations.models import ImportRun, LegalEntity
 from cooperations.tasks import run_uploaded_import
+from core import tabular
+from core.tabular import raw_lines
 from tests.cooperations.factories import finess_with_key
 from tests.cooperations.test_finessplus import entity, site
 
@@ -119,7 +121,7 @@ def test_a_form_body_above_the_data_limit_gets_the_french_400_page(client, world
 
 def test_a_csv_line_without_end_is_refused_without_being_read_whole(db, tmp_path):
     path = tmp_path / "etab.csv"
-    path.write_bytes(b"fi;fi_ej;rs;cat;stj;dep\n" + b"x" * (base.MAX_LINE_BYTES + 10))
+    path.write_bytes(b"fi;fi_ej;rs;cat;stj;dep\n" + b"x" * (tabular.MAX_LINE_BYTES + 10))
     with pytest.raises(ImportRefusedError, match=r"Ligne 2 illisible : ligne de plus de 1,0\xa0Mio sans fin de ligne"):
         run_import(path, FINESS_LAYOUTS)
     assert not LegalEntity.objects.exists()

@@ -12,8 +12,9 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cooperations.importers.base import ImportRefusedError, text_lines
+from cooperations.importers.base import ImportRefusedError
 from core.exports import XLSX_ILLEGAL, neutralise
+from core.tabular import text_lines
 from core.values import ValueType, parse_value, raw_value, to_decimal
 from indicators import services
 from indicators.forms import (
