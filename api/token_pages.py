@@ -13,6 +13,8 @@ from api.forms import TokenForm
 from api.models import ApiToken, TokenKind
 from core.pages import crumbs
 
+SHOWN_ONCE = "api_token_shown_once"
+
 
 @login_required
 def token_list(request):
@@ -28,7 +30,13 @@ def token_list(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            form = TokenForm(user=user)
+            # Shown once, on the page the redirect leads to: reloading it creates no second token.
+            request.session[SHOWN_ONCE] = {"pk": created.pk, "key": key}
+            return redirect("api_tokens:list")
+    shown = request.session.pop(SHOWN_ONCE, None)
+    if shown and request.method == "GET":
+        created = ApiToken.objects.visible_to(user).filter(pk=shown["pk"]).first()
+        key = shown["key"] if created else None
     listed = ApiToken.objects.visible_to(user).select_related("user", "region", "legal_entity", "revoked_by")
     return render(
         request,

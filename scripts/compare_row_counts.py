@@ -23,7 +23,6 @@ from django.db import connection  # noqa: E402
 
 from cpom.migrations import MOVED_TABLES  # noqa: E402
 
-
 GROWING = {"django_migrations", "django_content_type", "auth_permission"}
 
 

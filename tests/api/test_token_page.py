@@ -13,8 +13,9 @@ URL = "/api/jetons/"
 
 
 def _create(client, **data):
-    response = client.post(URL, {"name": "Outil décisionnel", "days": "30", **data})
-    assert response.status_code == 200
+    """Created by a POST that redirects (post/redirect/get): the page it leads to shows the token, once."""
+    response = client.post(URL, {"name": "Outil décisionnel", "days": "30", **data}, follow=True)
+    assert response.redirect_chain == [(URL, 302)]
     return response
 
 
@@ -26,8 +27,9 @@ def test_a_negotiator_creates_a_region_token_shown_once(client, world):
     token = ApiToken.objects.get()
     assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert (token.kind, token.region_id) == (TokenKind.REGION, "11")
-    # Never again: the list shows its beginning only.
+    # Never again, not even by reloading: the list shows its beginning only, and no second token is made.
     listing = client.get(URL).content.decode()
+    assert ApiToken.objects.count() == 1
     assert key not in listing and token.prefix in listing and "Outil décisionnel" in listing
     assert client.get("/api/v1/declarations/", **bearer(key)).status_code == 200
 
