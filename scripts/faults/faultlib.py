@@ -8,6 +8,7 @@ at exit, killing only the processes it started."""
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -350,6 +351,21 @@ class Browser:
         else:
             data.append(("csrfmiddlewaretoken", token))
         return self.request("POST", path, data, **kwargs)
+
+    def post_as_shown(self, path, data, **kwargs):
+        """POST ``data`` with the edit tokens the page at ``path`` carries for
+        the form prefixes ``data`` fills, as a browser sends them back."""
+        status, page, _seconds = self.get(path)
+        if status != 200:
+            return self.post(path, data, **kwargs)
+        prefixes = {name.rsplit("-", 1)[0] for name in data if "-" in name}
+        tokens = {}
+        for tag in re.findall(r"<input\b[^>]*>", page):
+            name = re.search(r'name="([^"]*edit_token)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name and ("-" not in name[1] or name[1].rsplit("-", 1)[0] in prefixes):
+                tokens[name[1]] = value[1] if value else ""
+        return self.post(path, {**tokens, **data}, **kwargs)
 
     def login(self, username: str, password: str) -> bool:
         self.get("/connexion/")

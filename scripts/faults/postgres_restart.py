@@ -74,20 +74,21 @@ def declare(load, browser, path, indicator):
     k = 0
     while not load.stop.is_set():
         k += 1
-        status, page, _seconds = browser.post(path, {f"i{indicator}-value": str(k)})
+        status, page, _seconds = browser.post_as_shown(path, {f"i{indicator}-value": str(k)})
         load.record("écriture", status, page)
         status, page, _seconds = browser.get("/cpom/")
         load.record("lecture", status, page)
 
 
 CONSISTENCY = """
+from core.concurrency import edit_token
 from cpom.models import Commitment
 from cpom.models import TargetValue
 report = []
 for commitment in Commitment.objects.filter(pk__in={ids}):
     round_ = commitment.title.removeprefix("Charge ").split(" ")[0]
     targets = sorted({{str(int(t.value)) for t in TargetValue.objects.filter(indicator__commitment=commitment)}})
-    report.append([commitment.pk, commitment.title, targets, commitment.version])
+    report.append([commitment.pk, commitment.title, targets, edit_token(commitment)])
 print(json.dumps(report))
 """
 
@@ -155,7 +156,7 @@ def main():
     check(
         "c3 rien n’est enregistré à moitié (intitulé et valeurs-cibles de chaque engagement du même tour)",
         not half,
-        f"{len(report)} engagements, versions {[r[3] for r in report]}, {writes} écritures réussies, "
+        f"{len(report)} engagements, jetons {[r[3] for r in report]}, {writes} écritures réussies, "
         f"{len(half)} incohérent(s){' : ' + str(half) if half else ''}",
     )
     finish()

@@ -94,7 +94,7 @@ def main():
         f"{sum(status == 200 for _p, status, _s in answers)}/{len(answers)} en 200, la plus lente {slowest:.2f} s",
     )
     indicator = ids["indicators_a_old"][1]
-    status, _text, seconds = director.post(declare, {f"i{indicator}-value": "17"})
+    status, _text, seconds = director.post_as_shown(declare, {f"i{indicator}-value": "17"})
     saved = pg.sql(DB, f"SELECT value FROM indicators_declaration WHERE indicator_id = {indicator} AND year = 2025")
     check(
         "a2 une déclaration s’enregistre",
