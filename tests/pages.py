@@ -1,5 +1,6 @@
 """Posting as a page does: the hidden edit tokens a page carries are what a
-browser sends back with the typed values."""
+browser sends back with the typed values (the tests' client, and the fault
+scripts' browser)."""
 
 import re
 
@@ -8,9 +9,8 @@ NAME = re.compile(r'name="([^"]*edit_token)"')
 VALUE = re.compile(r'value="([^"]*)"')
 
 
-def edit_tokens_of(client, url) -> dict:
-    """{field name: value} of every edit token of the page at ``url``."""
-    page = client.get(url).content.decode()
+def edit_tokens_in(page: str) -> dict:
+    """{field name: value} of every edit token of a page's HTML."""
     tokens = {}
     for tag in INPUT.findall(page):
         name, value = NAME.search(tag), VALUE.search(tag)
@@ -19,14 +19,18 @@ def edit_tokens_of(client, url) -> dict:
     return tokens
 
 
-def with_tokens(client, url, data) -> dict:
+def tokens_for(page: str, data) -> dict:
     """``data`` with the edit token of every form prefix it fills (the row of
     an indicator ``i12-…``, the whole form when fields have no prefix)."""
-    tokens = edit_tokens_of(client, url)
     prefixes = {name.rsplit("-", 1)[0] for name in data if "-" in name}
     chosen = {
         name: value
-        for name, value in tokens.items()
+        for name, value in edit_tokens_in(page).items()
         if ("-" in name and name.rsplit("-", 1)[0] in prefixes) or ("-" not in name and name not in data)
     }
     return {**chosen, **data}
+
+
+def with_tokens(client, url, data) -> dict:
+    """``data`` as the page at ``url`` would post it (see tokens_for)."""
+    return tokens_for(client.get(url).content.decode(), data)

@@ -8,7 +8,6 @@ at exit, killing only the processes it started."""
 import atexit
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -24,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from tests.html_forms import form_with  # noqa: E402,F401 - the project root is on the path only now
+from tests.pages import tokens_for  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -356,16 +356,7 @@ class Browser:
         """POST ``data`` with the edit tokens the page at ``path`` carries for
         the form prefixes ``data`` fills, as a browser sends them back."""
         status, page, _seconds = self.get(path)
-        if status != 200:
-            return self.post(path, data, **kwargs)
-        prefixes = {name.rsplit("-", 1)[0] for name in data if "-" in name}
-        tokens = {}
-        for tag in re.findall(r"<input\b[^>]*>", page):
-            name = re.search(r'name="([^"]*edit_token)"', tag)
-            value = re.search(r'value="([^"]*)"', tag)
-            if name and ("-" not in name[1] or name[1].rsplit("-", 1)[0] in prefixes):
-                tokens[name[1]] = value[1] if value else ""
-        return self.post(path, {**tokens, **data}, **kwargs)
+        return self.post(path, tokens_for(page, data) if status == 200 else data, **kwargs)
 
     def login(self, username: str, password: str) -> bool:
         self.get("/connexion/")
