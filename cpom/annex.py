@@ -181,7 +181,7 @@ def build_archive(archive_id) -> str:
     """Build a requested archive; progress is written as it goes, outside
     any long transaction, so that the page following it sees it."""
     archive = AnnexArchive.objects.get(pk=archive_id)
-    if archive.is_done or not AnnexArchive.start(archive_id, total=len(archive.cpom_ids)):
+    if archive.is_done or not AnnexArchive.start(archive_id):
         return AnnexArchive.Status.DONE
 
     def progress(done):
@@ -196,7 +196,7 @@ def build_archive(archive_id) -> str:
         archive.file.save(f"annexes-{slugify(archive.label)[:60]}-{stamp}.zip", ContentFile(data), save=False)
         archive.sha256 = hashlib.sha256(data).hexdigest()
         archive.save(update_fields=["file", "sha256"])
-        AnnexArchive.finish(archive_id, done=len(archive.cpom_ids))
+        AnnexArchive.finish(archive_id, done=archive.total)
     except Exception as error:  # the page must say the job failed, whatever the cause
         AnnexArchive.fail(archive_id, error)
         raise
