@@ -1,9 +1,12 @@
 """The scope predicates, written once: who is an ARS user of a région, who
-is a member of a legal entity, and the one ladder every ``visible_to`` is
-built on (nobody signed out, an admin everything, an ARS user his région, a
-director his entity)."""
+is a member of a legal entity (and with which function), who manages whose
+accounts, and the one ladder every ``visible_to`` is built on (nobody signed
+out, an admin everything, an ARS user his région, a person on an
+establishment's side the union of the entities he holds)."""
 
 from django.db.models import Q
+
+from accounts.models import Function
 
 
 def signed_in(user) -> bool:
@@ -24,16 +27,79 @@ def reads_region(user, region_id) -> bool:
     return signed_in(user) and (user.is_admin or (user.is_regional and user.region_id == region_id))
 
 
+def establishment_side(user) -> bool:
+    """On an establishment's side: sees the entities he holds, nothing else."""
+    return signed_in(user) and user.is_director
+
+
+def functions_of(user) -> dict:
+    """{legal entity id: function} of the entities ``user`` holds, read once
+    per user object (a request)."""
+    if not establishment_side(user):
+        return {}
+    cached = getattr(user, "_entity_functions", None)
+    if cached is None:
+        cached = dict(user.entity_memberships.values_list("legal_entity_id", "function"))
+        user._entity_functions = cached
+    return cached
+
+
+def forget_functions(user) -> None:
+    """After a change of his memberships, read them again."""
+    user.__dict__.pop("_entity_functions", None)
+
+
+def entity_ids(user) -> list:
+    """The ids of the legal entities ``user`` holds, sorted."""
+    return sorted(functions_of(user))
+
+
 def member_of(user, legal_entity_id) -> bool:
-    """A director of this legal entity."""
-    return signed_in(user) and user.is_director and user.legal_entity_id == legal_entity_id
+    """A director or a contributor of this legal entity."""
+    return legal_entity_id in functions_of(user)
+
+
+def directs(user, legal_entity_id) -> bool:
+    """The director (legal representative) of this legal entity."""
+    return functions_of(user).get(legal_entity_id) == Function.DIRECTOR
+
+
+def may_submit_for(user, legal_entity_id) -> bool:
+    """Submits declarations, answers the concertation, signs off: the
+    entity's director or an admin, never a contributor."""
+    return is_admin(user) or directs(user, legal_entity_id)
+
+
+def manages_users_of_region(user, region_id) -> bool:
+    """The user manager of this région's ARS (or an admin)."""
+    return is_admin(user) or (signed_in(user) and user.is_user_manager and user.region_id == region_id)
+
+
+def manages_team_of(user, legal_entity_id) -> bool:
+    """Invites and manages the contributors of this entity: its director."""
+    return is_admin(user) or directs(user, legal_entity_id)
+
+
+def manages_accounts(user) -> bool:
+    """Has a user management page: an admin, a région's user manager, a director of some entity."""
+    if not signed_in(user):
+        return False
+    return user.is_admin or user.is_user_manager or Function.DIRECTOR in functions_of(user).values()
+
+
+def has_role(user) -> bool:
+    """Granted something: an admin, an ARS user of a région, or a member of an entity."""
+    if not signed_in(user):
+        return False
+    return user.is_admin or user.is_regional or bool(functions_of(user))
 
 
 def scoped(queryset, user, *, region=None, entity=None):
     """``queryset`` as ``user`` may see it. ``region``: what an ARS user of
     a région sees, as a lookup (compared with his région) or a function of
-    the user returning a Q; ``entity``: what a director sees, likewise
-    (compared with his legal entity). Left out: that side sees nothing."""
+    the user returning a Q; ``entity``: what a person on an establishment's
+    side sees, likewise (a lookup compared with the entities he holds).
+    Left out: that side sees nothing."""
     if not signed_in(user):
         return queryset.none()
     if user.is_admin:
@@ -41,5 +107,10 @@ def scoped(queryset, user, *, region=None, entity=None):
     if user.is_regional and region is not None:
         return queryset.filter(region(user) if callable(region) else Q(**{region: user.region_id}))
     if user.is_director and entity is not None:
-        return queryset.filter(entity(user) if callable(entity) else Q(**{entity: user.legal_entity_id}))
+        return queryset.filter(entity(user) if callable(entity) else Q(**{f"{entity}__in": entity_ids(user)}))
     return queryset.none()
+
+
+def directed_entity_ids(user) -> list:
+    """The ids of the legal entities ``user`` directs, sorted."""
+    return sorted(pk for pk, function in functions_of(user).items() if function == Function.DIRECTOR)
