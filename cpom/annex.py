@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core import printing
-from cpom.models import AnnexArchive, AnnexFile, Cpom, CpomVersion
+from cpom.models import AnnexArchive, AnnexFile, Cpom, CpomVersion, Indicator
 from cpom.versions import COMMITMENT_LABELS, INDICATOR_LABELS, diff_snapshots, snapshot, target_label
 
 logger = logging.getLogger(__name__)
@@ -57,17 +57,31 @@ def annex_context(cpom, version: CpomVersion, known_values_of=None) -> dict:
     followed = (
         known_values_of([i["id"] for item in content["commitments"] for i in item["indicators"]]) if follow_up else {}
     )
-    commitments = []
+    # The technical sheets and calculation parameters, read from the indicators
+    # themselves (frozen with their CPOM: only an amendment changes them).
+    live = {
+        i.pk: i
+        for i in Indicator.objects.filter(
+            commitment__cpom=cpom, pk__in=[i["id"] for item in content["commitments"] for i in item["indicators"]]
+        )
+    }
+    commitments, sheets = [], []
     for index, item in enumerate(content["commitments"], start=1):
         fields = item["fields"]
         indicators = []
-        for indicator in item["indicators"]:
+        for position, indicator in enumerate(item["indicators"], start=1):
             values = indicator["fields"]
             row = {key: values.get(str(label), "") for key, label in INDICATOR_LABELS.items()}
             row["targets"] = [values.get(target_label(year), "") for year in years]
             if follow_up:
                 found = followed.get(indicator["id"], {})
                 row["values"] = [found.get(year, "") for year in years]
+            current = live.get(indicator["id"])
+            row["parameters"] = current.computation_parameters if current else ""
+            if current is not None:
+                row["sheet_number"] = f"{index}.{position}"
+                sheets.append({"number": row["sheet_number"], "label": row["label"], "commitment": item["title"],
+                               "rows": current.sheet_rows()})  # fmt: skip
             indicators.append(row)
         commitments.append(
             {
@@ -93,6 +107,7 @@ def annex_context(cpom, version: CpomVersion, known_values_of=None) -> dict:
         "years": years,
         "introduction": INTRODUCTION,
         "commitments": commitments,
+        "sheets": sheets,
         "changes": changes,
         "follow_up": follow_up,
         "generated_at": timezone.localtime(),
@@ -108,8 +123,10 @@ def annex_filename(cpom, version, follow_up=False) -> str:
     suffix = "contrat-initial" if version.number == 0 else f"avenant-{version.number}"
     if follow_up:
         suffix += f"-suivi-{timezone.localdate().isoformat()}"
-    name = slugify(cpom.legal_entity.name)[:60].strip("-")
-    return f"annexe-volet3-{cpom.legal_entity.finess}-{name}-{cpom.period.replace('–', '-')}-{suffix}.pdf"
+    # A provisional name (deduced from the sites) is never printed: the FINESS EJ alone then names the file.
+    name = slugify(cpom.legal_entity.legal_name)[:60].strip("-")
+    parts = ["annexe-volet3", cpom.legal_entity.finess, name, cpom.period.replace("–", "-"), suffix]
+    return "-".join(part for part in parts if part) + ".pdf"
 
 
 @transaction.atomic
@@ -171,7 +188,8 @@ def write_archive(cpom_ids, user, target, progress=None) -> int:
                 version = pick_version(cpom)
                 annex = annex_pdf(cpom, version, user)
                 with annex.file.open("rb") as pdf:
-                    archive.writestr(annex_filename(cpom, version), pdf.read())
+                    # Stored, not deflated: a PDF's streams are compressed already (deflating them gains ~1 %).
+                    archive.writestr(annex_filename(cpom, version), pdf.read(), compress_type=zipfile.ZIP_STORED)
             if progress:
                 progress(done)
     return len(cpom_ids)

@@ -2,14 +2,16 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from cooperations.filters import FilterForm
-from cooperations.models import (
-    CooperationStructure,
-    Department,
-    Membership,
-    Region,
-    StructureKind,
+from cooperations.filters import (
+    FilterForm,
+    department_filter,
+    ght_filter,
+    matching_departments,
+    matching_ghts,
+    visible_departments,
+    visible_ghts,
 )
+from cooperations.models import Membership, Region
 from cpom.models import Cpom, CpomStatus
 
 
@@ -18,15 +20,8 @@ class CpomFilter(django_filters.FilterSet):
         label=_("Recherche"), method="search", help_text=_("Établissement, FINESS EJ ou référence")
     )
     status = django_filters.ChoiceFilter(label=_("Étape"), choices=CpomStatus.choices, empty_label=_("Toutes"))
-    department = django_filters.ModelChoiceFilter(
-        label=_("Département"),
-        field_name="legal_entity__department",
-        queryset=Department.objects.all(),
-        empty_label=_("Tous"),
-    )
-    ght = django_filters.ModelChoiceFilter(
-        label=_("GHT"), queryset=CooperationStructure.objects.none(), method="in_ght", empty_label=_("Tous")
-    )
+    department = department_filter()
+    ght = ght_filter()
     year = django_filters.NumberFilter(label=_("En vigueur en"), method="covers_year", help_text=_("Année, ex. 2027"))
     region = django_filters.ModelChoiceFilter(label=_("Région"), queryset=Region.objects.all(), empty_label=_("Toutes"))
 
@@ -37,12 +32,9 @@ class CpomFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        ghts = CooperationStructure.objects.visible_to(user).filter(kind=StructureKind.GHT).order_by("short_code")
+        self.user = user
         if user is not None and user.is_regional:
             del self.filters["region"]
-            self.filters["department"].queryset = Department.objects.filter(region_id=user.region_id)
-            ghts = ghts.filter(region_id=user.region_id)
-        self.filters["ght"].queryset = ghts
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -54,11 +46,17 @@ class CpomFilter(django_filters.FilterSet):
             | Q(reference__icontains=value)
         )
 
-    def in_ght(self, queryset, name, value):
-        if not value:
+    def in_department_search(self, queryset, name, value):
+        if not value.strip():
             return queryset
+        return queryset.filter(legal_entity__department__in=matching_departments(visible_departments(self.user), value))
+
+    def in_ght_search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        ghts = matching_ghts(visible_ghts(self.user), value)
         return queryset.filter(
-            Exists(Membership.objects.filter(structure=value, legal_entity_id=OuterRef("legal_entity_id")))
+            Exists(Membership.objects.filter(structure__in=ghts, legal_entity_id=OuterRef("legal_entity_id")))
         )
 
     def covers_year(self, queryset, name, value):

@@ -147,7 +147,10 @@ class CommitmentForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
         if start and deadline and deadline < start:
             self.add_error("deadline", _("L’échéance doit suivre la date de début."))
         words = vehicle_as_objective(data.get("objective"), data.get("title"))
-        if words and not data.get("confirm_vehicle_rule"):
+        # Confirmed once (who, when, which wording): asked again only if the title or the objective changes.
+        already = self.instance.vehicle_rule_confirmed_for(data.get("title"), data.get("objective"))
+        self.confirms_vehicle_rule = bool(words and data.get("confirm_vehicle_rule") and not already)
+        if words and not data.get("confirm_vehicle_rule") and not already:
             self.vehicle_warning = words
             self.add_error(
                 "objective",
@@ -194,6 +197,20 @@ class PartnerForm(DsfrFormMixin, forms.ModelForm):
         for name, field in self.fields.items():
             if name != "DELETE":
                 field.template_name = "core/_plain_field.html"
+
+    @property
+    def row_error_id(self):
+        return f"{self.prefix}-erreurs"
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self.non_field_errors():
+            # The row's own error (« un seul des trois ») describes each of its fields, with their hint; a field
+            # with an error of its own is described by that one (django-dsfr's widget attributes).
+            for name in ("entity", "structure", "external_name", "external_kind"):
+                bound = self[name]
+                hint = [f"{bound.auto_id}_helptext"] if bound.help_text else []
+                bound.field.widget.attrs["aria-describedby"] = " ".join([*hint, self.row_error_id])
 
     def clean_entity(self):
         text = self.cleaned_data.get("entity", "").strip()
@@ -278,6 +295,12 @@ class TransitionForm(forms.Form):
     message = forms.CharField(required=False, max_length=5000)
     signed_on = forms.DateField(required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
     reason = forms.CharField(required=False, max_length=5000)
+    # Set by the confirmation dialog of the steps that freeze the content.
+    confirmed = forms.BooleanField(required=False)
+
+
+# The steps that freeze the content: taken only once the dialog that says what is frozen was confirmed.
+CONFIRMED_ACTIONS = ("ready", "sign")
 
 
 class CommentForm(DsfrFormMixin, forms.Form):

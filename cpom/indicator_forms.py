@@ -2,19 +2,34 @@
 target value per year of the CPOM."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Div, Field, Layout, Row
+from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DsfrFormMixin, OwnRowsFormSetMixin, PlainDeleteMixin
 from core.values import ValueType, parse_value, raw_value, scale_levels
-from cpom.models import Commitment, Indicator, IndicatorKind, IndicatorTemplate, TargetValue
+from cpom.models import (
+    COMPUTATION_PARAMETERS as PARAMETERS_BY_COMPUTATION,
+)
+from cpom.models import (
+    SHEET_FIELDS,
+    Commitment,
+    Frequency,
+    Indicator,
+    IndicatorKind,
+    IndicatorTemplate,
+    TargetValue,
+)
 
 COMPUTATION_PARAMETERS = ("territory_kind", "activity_field", "support_function", "count_kind", "market_activity")
+# Which calculation each parameter belongs to: the row shows only the chosen one's.
+COMPUTATION_OF_PARAMETER = {
+    name: computation for computation, names in PARAMETERS_BY_COMPUTATION.items() for name in names
+}
 OPTIONAL_BY_NATURE = (
     "template", "unit", "baseline", "baseline_year", "data_source", "computation", "scale_levels",
-    *COMPUTATION_PARAMETERS,
+    *COMPUTATION_PARAMETERS, *SHEET_FIELDS,
 )  # fmt: skip
 
 
@@ -28,8 +43,12 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
         fields = [
             "template", "label", "kind", "value_type", "unit", "direction",
             "baseline_year", "data_source", "computation", "scale_levels", *COMPUTATION_PARAMETERS,
+            *SHEET_FIELDS,
         ]  # fmt: skip
-        widgets = {"scale_levels": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "scale_levels": forms.Textarea(attrs={"rows": 3}),
+            **{name: forms.Textarea(attrs={"rows": 2}) for name in SHEET_FIELDS if name != "frequency"},
+        }
 
     def __init__(self, *args, years, templates, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,6 +69,7 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
                 self.initial[name] = raw_value(instance.value_type, found.value, found.text)
         if instance.pk:
             self.initial["baseline"] = raw_value(instance.value_type, instance.baseline_value, instance.baseline_text)
+        self.fields["frequency"].required = False  # blank: annual, as most indicators
         for name in (*OPTIONAL_BY_NATURE, *(self.target_field(y) for y in years)):
             self.fields[name].template_name = "core/_plain_field.html"
         self.helper = FormHelper()
@@ -71,11 +91,14 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
                 Column("data_source", css_class="fr-col-12 fr-col-md-4"),
             ),
             Div(
-                Column("territory_kind", css_class="fr-col-12 fr-col-md-4"),
-                Column("activity_field", css_class="fr-col-12 fr-col-md-4"),
-                Column("support_function", css_class="fr-col-12 fr-col-md-4"),
-                Column("count_kind", css_class="fr-col-12 fr-col-md-6"),
-                Column("market_activity", css_class="fr-col-12 fr-col-md-6"),
+                *[
+                    Column(
+                        name,
+                        css_class="fr-col-12 fr-col-md-6",
+                        data_show_when_computation=COMPUTATION_OF_PARAMETER[name],
+                    )
+                    for name in COMPUTATION_PARAMETERS
+                ],
                 css_class="fr-grid-row fr-grid-row--gutters",
                 data_show_when_kind="automatisable",
             ),
@@ -87,6 +110,26 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
             Div(
                 *[Column(self.target_field(y), css_class="fr-col-6 fr-col-md-2") for y in years],
                 css_class="fr-grid-row fr-grid-row--gutters app-targets",
+            ),
+            Div(
+                HTML(
+                    '<p class="fr-text--bold fr-mb-1w">Fiche technique</p><p class="fr-hint-text">Pré-remplie '
+                    "par le modèle de la bibliothèque ; précisez-la pour cet engagement. Elle est signée et figée "
+                    "avec le CPOM, et le directeur la lit à côté de la valeur qu’il déclare.</p>"
+                ),
+                Row(
+                    Column("definition", css_class="fr-col-12 fr-col-md-6"),
+                    Column("frequency", css_class="fr-col-12 fr-col-md-6"),
+                ),
+                Row(
+                    Column("numerator", css_class="fr-col-12 fr-col-md-6"),
+                    Column("denominator", css_class="fr-col-12 fr-col-md-6"),
+                ),
+                Row(
+                    Column("baseline_origin", css_class="fr-col-12 fr-col-md-6"),
+                    Column("evidence", css_class="fr-col-12 fr-col-md-6"),
+                ),
+                css_class="app-indicator-sheet fr-mt-2w",
             ),
         )
 
@@ -105,8 +148,12 @@ class IndicatorForm(DsfrFormMixin, forms.ModelForm):
             self.add_error("computation", _("Un indicateur automatisable dit quel calcul le produit."))
         if kind == IndicatorKind.DECLARATIVE:
             data["computation"] = ""
-            for name in COMPUTATION_PARAMETERS:
+        # A parameter of another calculation than the chosen one is not kept
+        # (without JavaScript the row shows them all).
+        for name in COMPUTATION_PARAMETERS:
+            if COMPUTATION_OF_PARAMETER[name] != data.get("computation"):
                 data[name] = ""
+        data["frequency"] = data.get("frequency") or Frequency.ANNUAL
         levels = data.get("scale_levels", "")
         if value_type == ValueType.SCALE and len(scale_levels(levels)) < 2:
             self.add_error("scale_levels", _("Une échelle qualitative compte au moins deux niveaux, un par ligne."))

@@ -12,10 +12,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.scopes import scoped
+from accounts.scopes import entity_ids, scoped
 from cooperations.models import CooperationStructure, ExternalKind, LegalEntity, Region
 from core.concurrency import StaleVersionError  # noqa: F401 - raised by the contract's services
 from core.jobs import BackgroundJob
@@ -54,7 +55,7 @@ class CpomQuerySet(models.QuerySet):
             self,
             user,
             region="region_id",
-            entity=lambda user: Q(legal_entity_id=user.legal_entity_id, shared_with_director=True),
+            entity=lambda user: Q(legal_entity_id__in=entity_ids(user), shared_with_director=True),
         )
 
 
@@ -272,6 +273,18 @@ class Commitment(GuardedByCpom):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("modifié par")
     )
+    # The negotiator who maintained an objective that reads as creating a legal
+    # vehicle, when, and the wording he maintained: asked again only if it changes.
+    vehicle_rule_confirmed_text = models.TextField(_("objectif maintenu malgré la règle du volet 3"), blank=True)
+    vehicle_rule_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("objectif maintenu par"),
+    )
+    vehicle_rule_confirmed_at = models.DateTimeField(_("objectif maintenu le"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at", "updated_by"])
     objects = CommitmentQuerySet.as_manager()
@@ -297,6 +310,16 @@ class Commitment(GuardedByCpom):
 
     def guarded_cpom_id(self):
         return self.cpom_id
+
+    @staticmethod
+    def vehicle_rule_wording(title, objective):
+        """What a confirmation of the vehicle rule is about: the title and the objective, as typed."""
+        return f"{(title or '').strip()}\n{(objective or '').strip()}"
+
+    def vehicle_rule_confirmed_for(self, title, objective):
+        return bool(self.vehicle_rule_confirmed_at) and self.vehicle_rule_confirmed_text == self.vehicle_rule_wording(
+            title, objective
+        )
 
 
 class CommitmentPartner(GuardedByCpom):
@@ -340,6 +363,14 @@ class CommitmentPartner(GuardedByCpom):
 
     def guarded_cpom_id(self):
         return cpom_of_commitment(self.commitment_id)
+
+    @property
+    def contract_name(self):
+        """The partner as a contract names it: never an entity's provisional name."""
+        if self.legal_entity_id:
+            entity = self.legal_entity
+            return entity.legal_name or _("Entité juridique FINESS EJ %(finess)s") % {"finess": entity.finess}
+        return self.name
 
     @property
     def name(self):
@@ -563,9 +594,33 @@ class CountKind(models.TextChoices):
     DONE_COMMITMENTS = "engagements_realises", _("Engagements réalisés de ses CPOM")
 
 
+class Frequency(models.TextChoices):
+    ANNUAL = "annuelle", _("Annuelle (une valeur par année civile)")
+    HALF_YEARLY = "semestrielle", _("Semestrielle (valeur annuelle déclarée en deux temps)")
+    ONCE = "ponctuelle", _("Ponctuelle (constat de réalisation)")
+
+
+# The technical sheet of an indicator, in the order the sheet prints it (after
+# the definition's own unit, direction and source).
+SHEET_FIELDS = ("definition", "numerator", "denominator", "frequency", "baseline_origin", "evidence")
+
+
+# The parameters each calculation reads (blank: its default; see
+# indicators.computations). The form shows only the chosen calculation's; the
+# CPOM page, the sheet and the annex print them.
+COMPUTATION_PARAMETERS = {
+    Computation.LEAKAGE_RATE: ("territory_kind", "activity_field"),
+    Computation.SUPPORT_COST: ("support_function",),
+    Computation.APPLICATION_COUNT: ("count_kind",),
+    Computation.LEAKAGE_PROXY: ("market_activity",),
+    Computation.MCO_ACTIVITY: (),
+}
+
+
 class IndicatorDefinition(models.Model):
     """What an indicator is, shared by the library templates and the
-    indicators written into CPOMs."""
+    indicators written into CPOMs, with its technical sheet (fiche
+    technique: definition, what is counted, frequency, baseline, evidence)."""
 
     label = models.CharField(_("libellé"), max_length=255)
     kind = models.CharField(
@@ -591,6 +646,24 @@ class IndicatorDefinition(models.Model):
         blank=True,
         help_text=_("Pour une échelle qualitative : un niveau par ligne, du plus faible au plus fort."),
     )
+    definition = models.TextField(_("définition"), blank=True, help_text=_("Ce que l’indicateur mesure, en clair."))
+    numerator = models.TextField(
+        _("numérateur (ou ce qui est compté)"),
+        blank=True,
+        help_text=_("Pour un taux : ce qui est au numérateur ; pour un effectif : ce qui est compté, et comment."),
+    )
+    denominator = models.TextField(
+        _("dénominateur"), blank=True, help_text=_("Pour un taux ou un ratio ; vide pour un effectif.")
+    )
+    frequency = models.CharField(_("fréquence"), max_length=20, choices=Frequency.choices, default=Frequency.ANNUAL)
+    baseline_origin = models.TextField(
+        _("origine de la valeur de référence"),
+        blank=True,
+        help_text=_("De quelle année et de quelle source vient la valeur de départ."),
+    )
+    evidence = models.TextField(
+        _("pièces justificatives"), blank=True, help_text=_("Les documents à joindre à chaque déclaration.")
+    )
 
     class Meta:
         abstract = True
@@ -598,6 +671,49 @@ class IndicatorDefinition(models.Model):
     @property
     def is_computed(self):
         return self.kind == IndicatorKind.AUTOMATABLE
+
+    @property
+    def computation_parameters(self):
+        """The parameters of its calculation in words (« Fonction support : Blanchisserie »),
+        joined by « ; », or "" (a blank parameter is its calculation's default, not printed)."""
+        shown = []
+        for name in COMPUTATION_PARAMETERS.get(self.computation, ()):
+            if getattr(self, name, ""):
+                label = capfirst(self._meta.get_field(name).verbose_name)
+                shown.append(f"{label} : {getattr(self, f'get_{name}_display')()}")
+        return " ; ".join(shown)
+
+    def sheet_source(self):
+        """Who declares the value, or what it is computed from."""
+        if self.is_computed:
+            calculation = self.get_computation_display() if self.computation else ""
+            if self.computation_parameters:
+                calculation = f"{calculation} ({self.computation_parameters})"
+            text = _("Calculée par l’application : %(calculation)s.") % {"calculation": calculation}
+        else:
+            text = _("Déclarée par l’établissement (le directeur la soumet), validée ou renvoyée par l’ARS.")
+        if self.data_source:
+            text = f"{text} {_('Données :')} {self.data_source}"
+        return text
+
+    def sheet_baseline(self):
+        return self.baseline_origin
+
+    def sheet_rows(self):
+        """The technical sheet, as (label, text) rows: the page, the
+        declaration form and the annex's appendix print these."""
+        unit = self.unit or self.get_value_type_display()
+        return [
+            (_("Définition"), self.definition),
+            (_("Numérateur ou objet du décompte"), self.numerator),
+            (_("Dénominateur"), self.denominator or _("Sans objet : la valeur n’est pas un rapport.")),
+            (_("Unité"), unit),
+            (_("Sens d’amélioration"), self.get_direction_display()),
+            (_("Source"), self.sheet_source()),
+            (_("Fréquence"), self.get_frequency_display()),
+            (_("Valeur de référence"), self.sheet_baseline()),
+            (_("Pièces justificatives à joindre"), self.evidence),
+        ]
 
 
 class IndicatorTemplate(IndicatorDefinition):
@@ -626,7 +742,11 @@ class IndicatorTemplate(IndicatorDefinition):
             "data_source": self.data_source,
             "computation": self.computation,
             "scale_levels": self.scale_levels,
+            **{name: getattr(self, name) for name in SHEET_FIELDS},
         }
+
+    def get_sheet_url(self):
+        return reverse("cpom:template_sheet", args=[self.pk])
 
 
 class IndicatorQuerySet(models.QuerySet):
@@ -688,6 +808,17 @@ class Indicator(GuardedByCpom, IndicatorDefinition):
 
     def guarded_cpom_id(self):
         return cpom_of_commitment(self.commitment_id)
+
+    def get_sheet_url(self):
+        return reverse("cpom:indicator_sheet", args=[self.pk])
+
+    def sheet_baseline(self):
+        """The baseline of this indicator: its value and year, and where it comes from."""
+        if self.baseline_year:
+            value = _("%(value)s en %(year)s.") % {"value": self.baseline_display or "—", "year": self.baseline_year}
+        else:
+            value = _("Pas encore renseignée.")
+        return f"{value} {self.baseline_origin}".strip()
 
     def parse(self, raw):
         """``(number, text)`` for a value typed for this indicator, or

@@ -1,7 +1,7 @@
 """Permission checks per action. What a user may *see* is decided by the
 ``visible_to(user)`` queryset methods of the models; what he may *do* here."""
 
-from accounts.scopes import member_of, negotiates_in, reads_region
+from accounts.scopes import directs, member_of, negotiates_in, reads_region
 from cooperations.permissions import require  # noqa: F401 - one refusal helper for the contract's views
 from cpom.models import CpomStatus
 
@@ -34,7 +34,13 @@ def can_delete_cpom(user, cpom) -> bool:
 
 
 def is_director_of(user, cpom) -> bool:
+    """A member of the CPOM's entity (director or contributor)."""
     return member_of(user, cpom.legal_entity_id)
+
+
+def answers_for(user, cpom) -> bool:
+    """Answers the concertation and signs off: the entity's director, never a contributor."""
+    return directs(user, cpom.legal_entity_id)
 
 
 def can_comment(user, cpom) -> bool:
@@ -47,7 +53,7 @@ def can_comment(user, cpom) -> bool:
 
 
 def can_propose_change(user, cpom) -> bool:
-    return is_director_of(user, cpom) and cpom.status == CpomStatus.CONCERTATION
+    return answers_for(user, cpom) and cpom.status == CpomStatus.CONCERTATION
 
 
 def can_decide_proposal(user, cpom) -> bool:

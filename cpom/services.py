@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from cooperations.models import ExternalKind
 from core.concurrency import UNCHECKED, check_unchanged, lock_unchanged
+from core.values import ngettext
 from cpom import permissions, workflow
 from cpom.models import (
     CPOM_MAX_YEARS,
@@ -21,6 +22,7 @@ from cpom.models import (
     Cpom,
     CpomVersion,
     FrozenCpomError,
+    Indicator,
     ProposalStatus,
     TargetValue,
 )
@@ -111,6 +113,14 @@ def signature_problems(cpom, commitments=None) -> list[str]:
     indicator, and every indicator a target for each year of the period.
     ``commitments``: already fetched with their indicators and targets."""
     problems = []
+    entity = cpom.legal_entity
+    if entity.name_is_provisional:
+        problems.append(
+            _("La raison sociale de l’entité juridique n’est pas établie : « %(name)s » est un nom provisoire déduit "
+              "de ses sites, et un contrat n’imprime jamais un tel nom. Un négociateur de l’ARS la renseigne, avec "
+              "sa source, depuis la page de l’entité (« Établir la raison sociale ») ; l’import du flux FINESS+ "
+              "l’établit aussi.") % {"name": entity.name}
+        )  # fmt: skip
     years = set(cpom.years)
     if commitments is None:
         commitments = cpom.commitments.prefetch_related("indicators__targets").order_by("position", "pk")
@@ -174,7 +184,14 @@ def mark_ready_to_sign(cpom, user) -> Cpom:
     problems = signature_problems(current)
     pending = ChangeProposal.objects.filter(commitment__cpom=current, status=ProposalStatus.PENDING).count()
     if pending:
-        problems.append(_("%(n)s proposition(s) de l’établissement attendent une réponse.") % {"n": pending})
+        problems.append(
+            ngettext(
+                "%(n)s proposition de l’établissement attend une réponse.",
+                "%(n)s propositions de l’établissement attendent une réponse.",
+                pending,
+            )
+            % {"n": pending}
+        )
     if problems:
         raise TransitionError(problems)
     current.save()
@@ -292,6 +309,8 @@ def save_commitment(cpom, user, form, partner_formset, indicator_formset, edit_t
         commitment.position = (locked.commitments.aggregate(top=models.Max("position"))["top"] or 0) + 1
     commitment.updated_by = user
     commitment._history_user = user
+    if getattr(form, "confirms_vehicle_rule", False):
+        record_vehicle_rule_confirmation(commitment, user)
     form.save()
     partner_formset.instance = commitment
     _save_formset(partner_formset, user)
@@ -299,6 +318,15 @@ def save_commitment(cpom, user, form, partner_formset, indicator_formset, edit_t
     for indicator_form in _save_formset(indicator_formset, user):
         indicator_form.save_targets(user)
     return commitment
+
+
+def record_vehicle_rule_confirmation(commitment, user):
+    """Remember that ``user`` maintained this wording of the commitment
+    against the vehicle rule (seed 000): the page does not ask again until
+    the title or the objective changes (later edits, amendments)."""
+    commitment.vehicle_rule_confirmed_text = Commitment.vehicle_rule_wording(commitment.title, commitment.objective)
+    commitment.vehicle_rule_confirmed_by = user
+    commitment.vehicle_rule_confirmed_at = timezone.now()
 
 
 def _save_formset(formset, user):
@@ -471,3 +499,59 @@ def decide_proposal(proposal, user, accept: bool, note="") -> ChangeProposal:
     proposal.decision_note = note.strip()
     proposal.save()
     return proposal
+
+
+# --- Carrying a commitment into the next CPOM ------------------------------------------------
+
+# What a carried indicator keeps of its definition: everything but where it
+# sits and where it starts from (its baseline is given, its targets are negotiated anew).
+_NOT_CARRIED = {"id", "commitment", "position", "baseline_value", "baseline_text", "baseline_year"}
+_CARRIED_COMMITMENT_FIELDS = ("title", "action_kind", "theme", "objective", "benefits", "vehicle",
+                              "vehicle_rule_confirmed_text", "vehicle_rule_confirmed_by",
+                              "vehicle_rule_confirmed_at")  # fmt: skip
+
+
+@transaction.atomic
+def carry_over_commitment(source, target_cpom, user, baselines) -> Commitment:
+    """Copy ``source`` (a commitment of another CPOM) at the end of the
+    editable ``target_cpom``, with its partners and its indicators, without
+    targets. ``baselines``: {indicator id: (year, number, text)}, each carried
+    indicator's new baseline; an indicator missing from it keeps its own."""
+    locked = _lock_for_content(target_cpom, user)
+    commitment = Commitment(
+        cpom=locked,
+        position=(locked.commitments.aggregate(top=models.Max("position"))["top"] or 0) + 1,
+        updated_by=user,
+        **{name: getattr(source, name) for name in _CARRIED_COMMITMENT_FIELDS},
+    )
+    commitment._history_user = user
+    commitment.save()
+    for partner in source.partners.all():
+        if partner.legal_entity_id == locked.legal_entity_id:
+            continue
+        copy = CommitmentPartner(
+            commitment=commitment,
+            legal_entity_id=partner.legal_entity_id,
+            structure_id=partner.structure_id,
+            external_name=partner.external_name,
+            external_kind=partner.external_kind,
+        )
+        copy._history_user = user
+        copy.save()
+    for position, indicator in enumerate(source.indicators.order_by("position", "pk"), start=1):
+        fields = {f.attname: getattr(indicator, f.attname) for f in Indicator._meta.concrete_fields
+                  if f.name not in _NOT_CARRIED}  # fmt: skip
+        year, number, text = baselines.get(
+            indicator.pk, (indicator.baseline_year, indicator.baseline_value, indicator.baseline_text)
+        )
+        copy = Indicator(
+            commitment=commitment,
+            position=position,
+            baseline_year=year,
+            baseline_value=number,
+            baseline_text=text or "",
+            **fields,
+        )
+        copy._history_user = user
+        copy.save()
+    return commitment

@@ -107,7 +107,7 @@ def snapshot(cpom) -> dict:
                         "theme": commitment.get_theme_display(),
                         "objective": commitment.objective,
                         "benefits": commitment.benefits,
-                        "partners": " ; ".join(p.name for p in commitment.partners.all()),
+                        "partners": " ; ".join(p.contract_name for p in commitment.partners.all()),
                         "vehicle": str(commitment.vehicle) if commitment.vehicle else "",
                         "start_date": format_date(commitment.start_date),
                         "deadline": format_date(commitment.deadline),
@@ -118,7 +118,7 @@ def snapshot(cpom) -> dict:
             }
         )
     return {
-        "entity": cpom.legal_entity.name,
+        "entity": cpom.legal_entity.contract_name,
         "finess": cpom.legal_entity.finess,
         "period": cpom.period,
         "reference": cpom.reference,

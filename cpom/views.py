@@ -9,7 +9,8 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from cpom import permissions, services, workflow
 from cpom.annex import pick_version, request_archive
 from cpom.filters import CpomFilter
 from cpom.forms import (
+    CONFIRMED_ACTIONS,
     CommentForm,
     CommitmentForm,
     CpomForm,
@@ -35,7 +37,17 @@ from cpom.forms import (
     TransitionForm,
 )
 from cpom.indicator_forms import IndicatorFormSet, template_prefill
-from cpom.models import AnnexArchive, ChangeProposal, Commitment, Cpom, CpomVersion, FrozenCpomError, StaleVersionError
+from cpom.models import (
+    AnnexArchive,
+    ChangeProposal,
+    Commitment,
+    Cpom,
+    CpomVersion,
+    FrozenCpomError,
+    Indicator,
+    IndicatorTemplate,
+    StaleVersionError,
+)
 from cpom.rules import VEHICLE_RULE
 from cpom.tables import CpomTable
 from cpom.versions import commitments_with_content, cpom_history
@@ -62,10 +74,25 @@ def _cpom_queryset(user):
     return (
         Cpom.objects.visible_to(user)
         .select_related("legal_entity__department")
+        # Correlated subqueries, not joins with GROUP BY: the database computes them for the page's rows
+        # only (a join of commitments × versions grouped over every CPOM cost the whole table each time).
         .annotate(
-            commitment_count=Count("commitments", distinct=True),
+            commitment_count=Coalesce(
+                Subquery(
+                    Commitment.objects.filter(cpom=OuterRef("pk"))
+                    .order_by()
+                    .values("cpom")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
             ght_name=ght_name_subquery(),
-            latest_signed=Max("versions__number", filter=Q(versions__signed_on__isnull=False)),
+            latest_signed=Subquery(
+                CpomVersion.objects.filter(cpom=OuterRef("pk"), signed_on__isnull=False)
+                .order_by("-number")
+                .values("number")[:1]
+            ),
         )
     )
 
@@ -200,6 +227,13 @@ def cpom_transition(request, pk):
         return redirect(cpom)
     action, data, user = form.cleaned_data["action"], form.cleaned_data, request.user
     permissions.require(workflow.is_actor(user, cpom, action))
+    if action in CONFIRMED_ACTIONS and not data["confirmed"]:
+        messages.error(
+            request,
+            _("Rien n’a été fait : cette étape fige le contenu du CPOM et se confirme dans la fenêtre qui dit ce "
+              "qui sera figé."),
+        )  # fmt: skip
+        return redirect(cpom)
     try:
         if action == "share":
             services.share_with_director(cpom, user, data["message"])
@@ -428,6 +462,76 @@ def proposal_decide(request, pk):
     else:
         messages.success(request, _("Réponse enregistrée."))
     return redirect(proposal.commitment.get_absolute_url())
+
+
+# --- Technical sheets of the indicators -------------------------------------------------------
+
+
+@login_required
+def indicator_sheet(request, pk):
+    """The technical sheet of an indicator of a CPOM, for whoever sees the CPOM."""
+    indicator = get_object_or_404(
+        Indicator.objects.visible_to(request.user).select_related(
+            "commitment__cpom__legal_entity", "commitment__cpom__region", "template"
+        ),
+        pk=pk,
+    )
+    cpom = indicator.commitment.cpom
+    title = _("Fiche technique — %(label)s") % {"label": indicator.label}
+    return render(
+        request,
+        "cpom/indicator_sheet.html",
+        {
+            "indicator": indicator,
+            "commitment": indicator.commitment,
+            "cpom": cpom,
+            "rows": indicator.sheet_rows(),
+            "can_edit": permissions.can_edit_cpom_content(request.user, cpom),
+            "nav": "cpoms",
+            "title": title,
+            "breadcrumb_data": cpom_crumbs(cpom, _("Fiche technique")),
+        },
+    )
+
+
+def _library_crumbs(current=None):
+    links = [(_("CPOM"), reverse("cpom:cpom_list"))]
+    if current:
+        return crumbs(current, *links, (_("Bibliothèque d’indicateurs"), reverse("cpom:indicator_library")))
+    return crumbs(_("Bibliothèque d’indicateurs"), *links)
+
+
+@login_required
+def indicator_library(request):
+    """The library's model indicators, each with its sheet: reference text, read by every signed-in user."""
+    title = _("Bibliothèque d’indicateurs")
+    return render(
+        request,
+        "cpom/indicator_library.html",
+        {
+            "templates": IndicatorTemplate.objects.all(),
+            "nav": "cpoms",
+            "title": title,
+            "breadcrumb_data": _library_crumbs(),
+        },
+    )
+
+
+@login_required
+def template_sheet(request, pk):
+    template = get_object_or_404(IndicatorTemplate, pk=pk)
+    title = _("Fiche technique — %(label)s") % {"label": template.label}
+    return render(
+        request,
+        "cpom/indicator_sheet.html",
+        {
+            "template": template,
+            "rows": template.sheet_rows(),
+            "nav": "cpoms",
+            "title": title,
+            "breadcrumb_data": _library_crumbs(template.label),
+        },
+    )
 
 
 # --- The annex -------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def is_actor(user, cpom, action) -> bool:
     """Whether ``user`` is among those who may take ``action`` on ``cpom`` (whatever its step)."""
     if permissions.can_manage_cpom(user, cpom):
         return True
-    return ACTIONS[action].who == ARS_OR_DIRECTOR and permissions.is_director_of(user, cpom)
+    return ACTIONS[action].who == ARS_OR_DIRECTOR and permissions.answers_for(user, cpom)
 
 
 def allowed(user, cpom, action) -> bool:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from cpom.models import IndicatorTemplate
-from indicators.models import Campaign, InputImport
+from indicators.models import Campaign, ConsistencyThreshold, InputImport
 
 
 @admin.register(IndicatorTemplate)
@@ -34,3 +34,12 @@ class InputImportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ConsistencyThreshold)
+class ConsistencyThresholdAdmin(admin.ModelAdmin):
+    """The thresholds of the consistency checks, per library template or per indicator (indicators.checks)."""
+
+    list_display = ("__str__", "template", "indicator", "jump", "target_gap")
+    raw_id_fields = ("indicator",)
+    search_fields = ("template__label", "indicator__label")

@@ -93,7 +93,7 @@ def purge_evidence(now=None) -> Purge:
         Declaration.history.filter(evidence__in=expired).update(evidence="")
     if result.orphans or result.expired:
         logger.info(
-            "evidence purge: %s orphan(s), %s expired, %s bytes freed",
+            "evidence purge: orphans=%s expired=%s bytes_freed=%s",
             result.orphans,
             result.expired,
             result.freed_bytes,

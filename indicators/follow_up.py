@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, FilteredRelation, Q
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import EntityMembership, Function, Role, User
 from indicators.models import Campaign, CampaignPhase, DeclarationStatus
 
 ENTITY = "commitment__cpom__legal_entity"
@@ -90,9 +90,17 @@ def region_totals(rows):
 
 def directors_of(legal_entity_ids):
     """The active directors of these entities who have an email address."""
-    return User.objects.filter(
-        role=Role.DIRECTOR, is_active=True, legal_entity_id__in=legal_entity_ids, email__gt=""
-    ).order_by("pk")
+    return (
+        User.objects.filter(
+            role=Role.DIRECTOR,
+            is_active=True,
+            entity_memberships__legal_entity_id__in=legal_entity_ids,
+            entity_memberships__function=Function.DIRECTOR,
+            email__gt="",
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def reminder_recipients(campaign):
@@ -105,7 +113,12 @@ def reminder_recipients(campaign):
         .annotate(n=Count("pk"))
         .values_list(f"{ENTITY}_id", "n")
     )
-    return [(director, missing[director.legal_entity_id]) for director in directors_of(missing)]
+    held = EntityMembership.objects.filter(legal_entity_id__in=missing, function=Function.DIRECTOR)
+    held = held.values_list("user_id", "legal_entity_id")
+    counts = {}
+    for user_id, entity_id in held:
+        counts[user_id] = counts.get(user_id, 0) + missing[entity_id]
+    return [(director, counts[director.pk]) for director in directors_of(missing)]
 
 
 def campaigns_to_remind(day=None):

@@ -8,7 +8,6 @@ import magic
 from django import forms
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +15,7 @@ from cooperations.importers.base import oversize_error, upload_limit
 from cooperations.models import ImportRun, Region
 from core.concurrency import EditTokenMixin
 from core.forms import DateInput, DsfrFormMixin, ModelMultipleChoiceField
-from core.values import ValueType, raw_value, scale_levels
+from core.values import ValueType, format_size, raw_value, scale_levels
 from indicators.models import Campaign, InputKind
 from indicators.services import Entry
 
@@ -46,7 +45,7 @@ def check_evidence(upload):
     if upload.size > limit:
         raise ValidationError(
             _("Le fichier « %(name)s » pèse %(size)s : %(limit)s au plus.")
-            % {"name": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            % {"name": upload.name, "size": format_size(upload.size), "limit": format_size(limit)}
         )
     upload.seek(0)
     mime = magic.from_buffer(upload.read(SNIFF_BYTES), mime=True)
@@ -131,6 +130,13 @@ class EntryForm(EditTokenMixin, forms.Form):
     )
     evidence = forms.FileField(label=_("Justificatif"), required=False, help_text=EVIDENCE_HINT)
     clear_evidence = forms.BooleanField(label=_("Retirer le justificatif"), required=False)
+    answer = forms.CharField(
+        label=_("Votre réponse au motif du renvoi"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("L’ARS la lit avec la valeur corrigée."),
+    )
 
     def __init__(self, *args, indicator, declaration=None, editable=True, token=None, **kwargs):
         super().__init__(*args, token=token, **kwargs)
@@ -151,10 +157,14 @@ class EntryForm(EditTokenMixin, forms.Form):
                 field.help_text = _("En %, entre 0 et 100")
         field.widget.attrs["class"] = "fr-select" if isinstance(field.widget, forms.Select) else "fr-input"
         self.fields["comment"].widget.attrs["class"] = "fr-input"
+        self.fields["answer"].widget.attrs["class"] = "fr-input"
         self.fields["evidence"].widget.attrs["class"] = "fr-upload"
+        # The warnings of the consistency checks: the saved value's, or those of the value just refused.
+        self.flags = list(declaration.flag_messages) if declaration is not None else []
         if declaration is not None:
             self.initial["value"] = raw_value(indicator.value_type, declaration.value, declaration.text)
             self.initial["comment"] = declaration.comment
+            self.initial["answer"] = declaration.correction_answer
         if not editable:
             for name in self.fields:
                 self.fields[name].disabled = True
@@ -171,8 +181,23 @@ class EntryForm(EditTokenMixin, forms.Form):
         upload = self.cleaned_data.get("evidence")
         return check_evidence(upload) if upload else None
 
+    @property
+    def answers_send_back(self):
+        """The answer to the reason is asked of a value the ARS sent back."""
+        return self.declaration is not None and self.declaration.is_sent_back
+
+    def show_flags(self, flags):
+        """The value was refused for these flags: say them at the field, and ask for the comment that keeps it."""
+        self.flags = [flag.message for flag in flags]
+        self.add_error(
+            "comment",
+            _("Expliquez l’écart signalé pour garder cette valeur, ou corrigez-la."),
+        )
+
     def entry(self):
         number, text = getattr(self, "parsed", (None, ""))
+        # Left as it is when the post does not carry it (the API's entries).
+        answer = self.cleaned_data["answer"].strip() if self.add_prefix("answer") in self.data else None
         return Entry(
             indicator=self.indicator,
             number=number,
@@ -181,6 +206,7 @@ class EntryForm(EditTokenMixin, forms.Form):
             evidence=self.cleaned_data.get("evidence"),
             clear_evidence=self.cleaned_data.get("clear_evidence", False),
             edit_token=self.cleaned_data["edit_token"],
+            answer=answer,
         )
 
 
@@ -191,6 +217,18 @@ class SendBackForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "class": "fr-input"}),
         help_text=_("L’établissement le reçoit par courriel et le voit à côté de la valeur."),
         error_messages={"required": _("Indiquez le motif du renvoi : l’établissement en a besoin pour corriger.")},
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de la réouverture"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "fr-input"}),
+        help_text=_("L’établissement le reçoit par courriel ; la valeur lui revient pour correction."),
+        error_messages={
+            "required": _("Indiquez le motif de la réouverture : l’établissement en a besoin pour corriger.")
+        },
     )
 
 
@@ -220,7 +258,7 @@ class InputImportForm(DsfrFormMixin, forms.Form):
         self.fields["file"].help_text = self["file"].help_text = _(
             "Séparateur « ; » ou « , », UTF-8 ou Latin-1, une ligne d’en-tête. Taille maximale : séjours "
             "%(sejours)s, coûts %(couts)s."
-        ) % {kind: filesizeformat(upload_limit(kind)) for kind in InputKind.values}
+        ) % {kind: format_size(upload_limit(kind)) for kind in InputKind.values}
 
     def clean_file(self):
         """The file is on disk (core.uploads): only its first bytes are read here."""

@@ -27,7 +27,7 @@ from cooperations.finess import finess_error, normalize_finess
 from cooperations.importers.base import ImportRefusedError, chunked
 from cooperations.models import Department, Establishment, ImportRun, LegalEntity
 from core.tabular import READ_BLOCK, FileRefusedError, csv_records, fraction_reporter, sniff_delimiter, text_lines
-from core.values import to_decimal
+from core.values import ngettext, to_decimal
 from cpom.models import ActivityField, SupportFunction
 from indicators import permissions
 from indicators.models import HospitalStay, InputImport, InputKind, SupportCost
@@ -427,7 +427,12 @@ def import_run_file(run, progress=None) -> dict:
     report = {"input_import": record.pk, "rows": record.rows, "error_count": record.report.get("error_count", 0)}
     if record.status != InputImport.Status.DONE:
         raise ImportRefusedError(
-            _("Fichier refusé : %(n)s ligne(s) en cause, rien n’a été importé.") % {"n": report["error_count"]},
+            ngettext(
+                "Fichier refusé : %(n)s ligne en cause, rien n’a été importé.",
+                "Fichier refusé : %(n)s lignes en cause, rien n’a été importé.",
+                report["error_count"],
+            )
+            % {"n": report["error_count"]},
             report=report,
         )
     return report

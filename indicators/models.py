@@ -17,7 +17,15 @@ from accounts.scopes import scoped
 from cooperations.models import Department
 from core.jobs import BackgroundJob
 from core.values import format_value
-from cpom.models import ActivityField, Cpom, Indicator, IndicatorKind, MarketActivity, SupportFunction
+from cpom.models import (
+    ActivityField,
+    Cpom,
+    Indicator,
+    IndicatorKind,
+    IndicatorTemplate,
+    MarketActivity,
+    SupportFunction,
+)
 
 # --- Follow-up: campaigns and declarations ----------------------------------------------------
 
@@ -144,7 +152,8 @@ DECLARATION_TRANSITIONS = {
     DeclarationStatus.DRAFT: {DeclarationStatus.SUBMITTED},
     DeclarationStatus.SUBMITTED: {DeclarationStatus.VALIDATED, DeclarationStatus.SENT_BACK},
     DeclarationStatus.SENT_BACK: {DeclarationStatus.SUBMITTED},
-    DeclarationStatus.VALIDATED: set(),
+    # Reopened by the ARS (services.reopen, permissions.can_reopen): back to the establishment with a reason.
+    DeclarationStatus.VALIDATED: {DeclarationStatus.SENT_BACK},
 }
 # What the establishment may still change.
 DIRECTOR_EDITABLE = {DeclarationStatus.DRAFT, DeclarationStatus.SENT_BACK}
@@ -187,6 +196,18 @@ class Declaration(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("modifiée par")
     )
+    # The consistency checks of the value (indicators.checks), stored with it so the queue reads them in its
+    # one query: [{"code", "message"}], the codes for filtering, and whether there is any.
+    flags = models.JSONField(_("alertes de cohérence"), default=list, blank=True)
+    flag_codes = models.CharField(_("codes des alertes"), max_length=100, blank=True)
+    flagged = models.BooleanField(_("valeur signalée"), default=False)
+    # A value sent back then submitted again is a correction, with the establishment's answer to the reason.
+    is_correction = models.BooleanField(_("correction"), default=False)
+    correction_answer = models.TextField(_("réponse au motif du renvoi"), blank=True, max_length=2000)
+    # A correction saved as a draft over a sent-back value, not submitted yet.
+    corrected_at = models.DateTimeField(_("correction enregistrée le"), null=True, blank=True)
+    # Reopened by the ARS after its validation: correctable even once the campaign is closed.
+    reopened_at = models.DateTimeField(_("rouverte le"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = DeclarationQuerySet.as_manager()
@@ -227,6 +248,24 @@ class Declaration(models.Model):
     def is_sent_back(self):
         return self.status == DeclarationStatus.SENT_BACK
 
+    @property
+    def is_corrected(self):
+        """Submitted again after the ARS sent it back: « corrigée », not a new submission."""
+        return self.status == DeclarationStatus.SUBMITTED and self.is_correction
+
+    @property
+    def awaits_correction_submission(self):
+        """A correction saved as a draft over a sent-back value, still to submit."""
+        return self.status == DeclarationStatus.SENT_BACK and self.corrected_at is not None
+
+    @property
+    def status_label(self):
+        return _("Corrigée") if self.is_corrected else self.get_status_display()
+
+    @property
+    def flag_messages(self):
+        return [flag.get("message", "") for flag in self.flags or ()]
+
 
 class DeclarationEvent(models.Model):
     """One change of status of a declaration: who, when, why."""
@@ -252,6 +291,15 @@ class DeclarationEvent(models.Model):
     def __str__(self):
         return f"{self.get_status_display()} — {self.at:%d/%m/%Y %H:%M}"
 
+    @property
+    def label(self):
+        """The step as the history says it: a correction and a reopening are named as such."""
+        if self.previous_status == DeclarationStatus.SENT_BACK and self.status == DeclarationStatus.SUBMITTED:
+            return _("Corrigée et soumise de nouveau")
+        if self.previous_status == DeclarationStatus.VALIDATED and self.status == DeclarationStatus.SENT_BACK:
+            return _("Rouverte par l’ARS")
+        return self.get_status_display()
+
 
 class DeclarationNote(models.Model):
     """An internal note of the ARS on a declaration; establishments never
@@ -274,6 +322,46 @@ class DeclarationNote(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+class ConsistencyThreshold(models.Model):
+    """The thresholds of the consistency checks (indicators.checks) of one
+    library template or one indicator (the indicator's beats its template's;
+    without either, the defaults of indicators.checks). For a percentage,
+    in points; otherwise in percent of the reference value."""
+
+    template = models.OneToOneField(
+        IndicatorTemplate, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("modèle de la bibliothèque"),
+    )  # fmt: skip
+    indicator = models.OneToOneField(
+        Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("indicateur")
+    )
+    jump = models.DecimalField(
+        _("écart toléré à l’année précédente"), max_digits=7, decimal_places=2, null=True, blank=True,
+        help_text=_("En % de la valeur précédente (en points pour un pourcentage). Vide : le seuil par défaut."),
+    )  # fmt: skip
+    target_gap = models.DecimalField(
+        _("écart toléré à la cible de l’année"), max_digits=7, decimal_places=2, null=True, blank=True,
+        help_text=_("En % de la cible (en points pour un pourcentage). Vide : le seuil par défaut."),
+    )  # fmt: skip
+    # A threshold decides which values are flagged: who changed it, and when, is kept.
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("seuil des contrôles de cohérence")
+        verbose_name_plural = _("seuils des contrôles de cohérence")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(template__isnull=True, indicator__isnull=False)
+                | Q(template__isnull=False, indicator__isnull=True),
+                name="threshold_of_one_template_or_indicator",
+                violation_error_message=_("Un seuil porte sur un modèle de la bibliothèque ou sur un indicateur."),
+            )
+        ]
+
+    def __str__(self):
+        return str(self.indicator or self.template)
 
 
 # --- Computed indicators: their input data and results ----------------------------------------

@@ -60,6 +60,30 @@ def declaration_sent_back(declaration: Declaration) -> int:
     )
 
 
+def declaration_reopened(declaration: Declaration) -> int:
+    """A validated value the ARS reopened: the director learns why, and where to correct it."""
+    indicator = declaration.indicator
+    entity_id = indicator.commitment.cpom.legal_entity_id
+    motive = declaration.events.filter(status=declaration.status).order_by("-at").values_list("reason", flat=True)
+    subject = _("[CPOM Volet 3] Valeur validée rouverte par l’ARS : %(label)s") % {"label": indicator.label}
+    context = {
+        "year": declaration.year,
+        "label": indicator.label,
+        "motive": motive.first() or "",
+        "link": mail.site_link(reverse("indicators:declaration_detail", args=[declaration.pk])),
+    }
+    return mail.send_each(
+        mail.compose(
+            "indicators/email/declaration_reopened",
+            context,
+            to=director.email,
+            subject=subject,
+            reason=_director_reason(),
+        )
+        for director in directors_of([entity_id])
+    )
+
+
 def campaign_reminder(campaign: Campaign) -> int:
     subject = _("[CPOM Volet 3] Rappel : clôture des déclarations le %(date)s") % {
         "date": campaign.closes_on.strftime("%d/%m/%Y")

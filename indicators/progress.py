@@ -3,16 +3,19 @@
 The status of an indicator is read on its latest validated (or computed) value: « atteint »
 when that value meets the CPOM's final target, « en bonne voie » when it meets
 the target of its own year, « en retard » otherwise, « non renseigné » when no
-value has been validated yet. Text indicators are followed in words: they get
-no status."""
+value has been validated yet although one is due, « pas encore dû » while no
+follow-up campaign of the CPOM has opened (nothing can be declared before).
+Text indicators are followed in words: they get no status."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.values import ValueType, format_value, scale_levels
+from indicators.models import Campaign
 from indicators.selectors import known_values
 
 NUMERIC_TYPES = {ValueType.NUMBER, ValueType.PERCENTAGE, ValueType.COUNT, ValueType.BOOLEAN, ValueType.SCALE}
@@ -23,6 +26,7 @@ class Progress(models.TextChoices):
     ON_TRACK = "en_bonne_voie", _("En bonne voie")
     LATE = "en_retard", _("En retard")
     MISSING = "non_renseigne", _("Non renseigné")
+    NOT_YET_DUE = "pas_encore_du", _("Pas encore dû")
     QUALITATIVE = "qualitatif", _("Suivi qualitatif")
 
 
@@ -32,9 +36,17 @@ PROGRESS_BADGES = {
     Progress.ON_TRACK: "fr-badge--info",
     Progress.LATE: "fr-badge--error",
     Progress.MISSING: "fr-badge--warning",
+    Progress.NOT_YET_DUE: "",
     Progress.QUALITATIVE: "",
 }
-SEVERITY = [Progress.LATE, Progress.MISSING, Progress.ON_TRACK, Progress.REACHED, Progress.QUALITATIVE]
+SEVERITY = [
+    Progress.LATE,
+    Progress.MISSING,
+    Progress.ON_TRACK,
+    Progress.REACHED,
+    Progress.NOT_YET_DUE,
+    Progress.QUALITATIVE,
+]
 
 
 def meets(direction, value, target, baseline=None):
@@ -50,14 +62,25 @@ def meets(direction, value, target, baseline=None):
     return value >= target
 
 
-def indicator_progress(indicator, values, targets):
+def due_cpom_ids(cpom_ids, day=None) -> set:
+    """The CPOMs whose values are due: a follow-up campaign covering them has opened. One query."""
+    day = day or timezone.localdate()
+    return set(
+        Campaign.cpoms.through.objects.filter(cpom_id__in=list(cpom_ids), campaign__opens_on__lte=day)
+        .values_list("cpom_id", flat=True)
+        .distinct()
+    )
+
+
+def indicator_progress(indicator, values, targets, due=True):
     """The status of an indicator from ``values`` ({year: Decimal}, the
-    validated or computed ones) and ``targets`` ({year: Decimal})."""
+    validated or computed ones) and ``targets`` ({year: Decimal}); ``due``:
+    whether its CPOM's values are due yet (due_cpom_ids)."""
     if indicator.value_type == ValueType.TEXT:
         return Progress.QUALITATIVE
     known = {year: value for year, value in values.items() if value is not None}
     if not known:
-        return Progress.MISSING
+        return Progress.MISSING if due else Progress.NOT_YET_DUE
     year = max(known)
     value = known[year]
     final = targets.get(max(targets)) if targets else None
@@ -205,9 +228,10 @@ def build_chart(indicator, years, values, targets):
 def attach_progress(commitments):
     """Set on each indicator of ``commitments`` (their indicators and targets
     prefetched) its status and latest known value, on each commitment the
-    worst status of its indicators; return the count per status. Two queries."""
+    worst status of its indicators; return the count per status. Three queries."""
     indicators = [indicator for commitment in commitments for indicator in commitment.indicators.all()]
     validated = known_values([indicator.pk for indicator in indicators])
+    due = due_cpom_ids({commitment.cpom_id for commitment in commitments}) if commitments else set()
     totals = {status: 0 for status in Progress}
     for commitment in commitments:
         statuses = []
@@ -215,7 +239,12 @@ def attach_progress(commitments):
             values = validated.get(indicator.pk, {})
             targets = {target.year: target.value for target in indicator.targets.all()}
             indicator.progress = Progress(
-                indicator_progress(indicator, {year: number for year, (number, _t) in values.items()}, targets)
+                indicator_progress(
+                    indicator,
+                    {year: number for year, (number, _t) in values.items()},
+                    targets,
+                    due=commitment.cpom_id in due,
+                )
             )
             indicator.progress_badge = PROGRESS_BADGES[indicator.progress]
             indicator.values_by_year = {

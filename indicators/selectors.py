@@ -53,7 +53,11 @@ def declaration_rows(campaign, legal_entity):
         .select_related("commitment__cpom")
         .prefetch_related(
             Prefetch("targets", queryset=TargetValue.objects.filter(year=year), to_attr="year_targets"),
-            Prefetch("computed_values", queryset=ComputedValue.objects.filter(year=year), to_attr="year_computed"),
+            Prefetch(
+                "computed_values",
+                queryset=ComputedValue.objects.filter(year__in=[year, year - 1]),
+                to_attr="recent_computed",
+            ),
             Prefetch(
                 "declarations",
                 queryset=Declaration.objects.filter(year__in=[year, year - 1]).prefetch_related(
@@ -71,13 +75,16 @@ def declaration_rows(campaign, legal_entity):
     groups = OrderedDict()
     for indicator in indicators:
         by_year = {declaration.year: declaration for declaration in indicator.recent}
+        computed = {value.year: value for value in indicator.recent_computed}
         row = {
             "indicator": indicator,
             "target": indicator.year_targets[0] if indicator.year_targets else None,
             "previous": by_year.get(year - 1),
+            # A computed indicator's last year is its computed value (it has no declaration).
+            "previous_computed": computed.get(year - 1) if indicator.is_computed else None,
             "declaration": by_year.get(year),
             "computed": indicator.is_computed,
-            "computed_value": indicator.year_computed[0] if indicator.year_computed else None,
+            "computed_value": computed.get(year),
         }
         declaration = row["declaration"]
         row["send_back"] = declaration.send_backs[0] if declaration and declaration.send_backs else None
@@ -94,6 +101,8 @@ def validation_queue(campaign, user):
         .exclude(status=DeclarationStatus.DRAFT)
         .select_related("indicator__commitment__cpom__legal_entity")
         .annotate(target_value=Subquery(target.values("value")[:1]), target_text=Subquery(target.values("text")[:1]))
+        # Flagged values first (their flags are stored with them: no query per row).
+        .order_by("-flagged", "indicator__commitment__cpom__legal_entity__name", "pk")
     )
 
 
@@ -108,3 +117,20 @@ def indicator_values(indicator):
         ((year, d.value, d.text) for year, d in declarations.items() if d.status == DeclarationStatus.VALIDATED),
     )
     return {year: number for year, (number, _text) in known.items()}, declarations, computed
+
+
+def sent_back_to(user, limit=20):
+    """The values sent back to ``user``'s establishments and not yet resubmitted,
+    each with the reason the ARS gave (the latest sending back), oldest first."""
+    reason = DeclarationEvent.objects.filter(declaration=OuterRef("pk"), status=DeclarationStatus.SENT_BACK).order_by(
+        "-at", "-pk"
+    )
+    return list(
+        Declaration.objects.visible_to(user)
+        .filter(status=DeclarationStatus.SENT_BACK)
+        .select_related("indicator", "campaign", "indicator__commitment__cpom__legal_entity")
+        .annotate(
+            sent_back_reason=Subquery(reason.values("reason")[:1]), sent_back_at=Subquery(reason.values("at")[:1])
+        )
+        .order_by("sent_back_at", "pk")[:limit]
+    )

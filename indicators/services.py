@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.concurrency import UNCHECKED, edit_tokens, lock_unchanged
+from core.concurrency import UNCHECKED, check_unchanged, edit_tokens, lock_unchanged
 from cpom.models import Cpom
-from indicators import permissions
+from indicators import checks, permissions
 from indicators.models import (
     DECLARATION_TRANSITIONS,
     DIRECTOR_EDITABLE,
@@ -118,8 +118,12 @@ def _transition(declaration, to, user, reason=""):
     now = timezone.now()
     if to == DeclarationStatus.SUBMITTED:
         declaration.submitted_at = now
+        declaration.is_correction = declaration.is_correction or previous == DeclarationStatus.SENT_BACK
+        declaration.corrected_at = None
     else:
         declaration.decided_at = now
+    if to == DeclarationStatus.SENT_BACK:
+        declaration.corrected_at = None
     declaration.updated_by = user
     declaration._history_user = user
     declaration.save()
@@ -141,20 +145,25 @@ class Entry:
     clear_evidence: bool = False
     # The declaration as the page showed it (its edit token, None if there was none).
     edit_token: object = UNCHECKED
+    # The answer to the ARS's reason for sending the value back (None: left as it is).
+    answer: object = None
 
     @property
     def is_empty(self):
         return self.number is None and not self.text and not self.comment and not self.evidence
 
 
-def window_error(campaign, status=None, day=None):
+def window_error(campaign, status=None, day=None, reopened=False):
     """Why a value cannot be declared now, or None. During the correction
-    window only the values the ARS sent back may change."""
+    window only the values the ARS sent back may change; once the campaign is
+    closed, only those it reopened after validating them (``reopened``)."""
     phase = campaign.phase(day)
     if phase == CampaignPhase.UPCOMING:
         return _("La campagne n’est pas encore ouverte (ouverture le %(date)s).") % {
             "date": campaign.opens_on.strftime("%d/%m/%Y")
         }
+    if phase == CampaignPhase.CLOSED and reopened and status == DeclarationStatus.SENT_BACK:
+        return None
     if phase == CampaignPhase.CLOSED:
         return _("La campagne est close : aucune déclaration n’est plus reçue.")
     if phase == CampaignPhase.CORRECTION and status != DeclarationStatus.SENT_BACK:
@@ -171,6 +180,12 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
     """Save the establishment's values as drafts and, with ``submit``, submit
     every draft of ``entries`` that has a value. All or nothing. Returns (saved, submitted)."""
     _require(permissions.can_declare(user, legal_entity_id))
+    if submit and not permissions.can_submit(user, legal_entity_id):
+        raise ValidationError(
+            _(
+                "Seul le directeur de l’entité soumet les valeurs à l’ARS : enregistrez-les en brouillon, il les soumettra."
+            )
+        )
     due = set(
         campaign.due_indicators().filter(commitment__cpom__legal_entity_id=legal_entity_id).values_list("pk", flat=True)
     )
@@ -179,6 +194,8 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
         for declaration in Declaration.objects.select_for_update().filter(indicator_id__in=due, year=campaign.year)
     }
     _refuse_stale(entries, existing)
+    _refuse_out_of_window(campaign, entries, existing, due)
+    flags = _check_entries(campaign, legal_entity_id, entries, existing)
     saved = 0
     for entry in entries:
         if entry.indicator.pk not in due:
@@ -191,7 +208,11 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
             continue
         if declaration is not None and _unchanged(declaration, entry):
             continue
-        problem = window_error(campaign, declaration.status if declaration else None)
+        problem = window_error(
+            campaign,
+            declaration.status if declaration else None,
+            reopened=declaration is not None and declaration.reopened_at is not None,
+        )
         if problem:
             raise ValidationError(problem)
         if declaration is None:
@@ -203,6 +224,11 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
             continue
         created = declaration.pk is None
         declaration.value, declaration.text, declaration.comment = entry.number, entry.text, entry.comment
+        if entry.answer is not None:
+            declaration.correction_answer = entry.answer
+        if declaration.status == DeclarationStatus.SENT_BACK:
+            declaration.corrected_at = timezone.now()
+        _set_flags(declaration, flags.get(entry.indicator.pk, ()))
         # A replaced or removed file stays with the history, then is purged (indicators.evidence).
         if entry.evidence:
             declaration.evidence = entry.evidence
@@ -231,7 +257,7 @@ def save_declarations(user, campaign, legal_entity_id, entries, submit=False):
         for declaration in (d for d in existing.values() if d.indicator_id in shown):
             # A draft left over after the closing date stays as it is: only what may still move is submitted.
             if declaration.status in DIRECTOR_EDITABLE and declaration.has_value:
-                if window_error(campaign, declaration.status) is None:
+                if window_error(campaign, declaration.status, reopened=declaration.reopened_at is not None) is None:
                     _transition(declaration, DeclarationStatus.SUBMITTED, user)
                     submitted += 1
         if not submitted:
@@ -276,9 +302,72 @@ def _unchanged(declaration, entry):
         declaration.value == entry.number
         and declaration.text == entry.text
         and declaration.comment == entry.comment
+        and (entry.answer is None or entry.answer == declaration.correction_answer)
         and not entry.evidence
         and not entry.clear_evidence
     )
+
+
+def _refuse_out_of_window(campaign, entries, existing, due):
+    """The refusals that come before any consistency check: an indicator not due, a value that may not change now."""
+    for entry in entries:
+        if entry.indicator.pk not in due:
+            raise ValidationError(
+                _("L’indicateur « %(label)s » n’est pas à déclarer dans cette campagne.")
+                % {"label": entry.indicator.label}
+            )
+        declaration = existing.get(entry.indicator.pk)
+        if (declaration is None and entry.is_empty) or (declaration is not None and _unchanged(declaration, entry)):
+            continue
+        problem = window_error(
+            campaign,
+            declaration.status if declaration else None,
+            reopened=declaration is not None and declaration.reopened_at is not None,
+        )
+        if problem:
+            raise ValidationError(problem)
+
+
+class FlaggedValuesError(ValidationError):
+    """Values the consistency checks flag, kept without a comment (``flags``: {indicator id: [Flag]})."""
+
+    def __init__(self, message, flags):
+        super().__init__(message)
+        self.flags = flags
+
+
+def _check_entries(campaign, legal_entity_id, entries, existing):
+    """The flags of the entries that change a value ({indicator id: [Flag]}); FlaggedValuesError
+    when a flagged value comes without the comment that keeps it. Nothing is saved then."""
+    changed = {
+        entry.indicator: entry.number
+        for entry in entries
+        if entry.number is not None
+        and not (existing.get(entry.indicator.pk) is not None and _unchanged(existing[entry.indicator.pk], entry))
+    }
+    flags = checks.check_values(campaign, legal_entity_id, changed)
+    unexplained = {
+        entry.indicator.pk: flags[entry.indicator.pk]
+        for entry in entries
+        if entry.indicator.pk in flags and not entry.comment.strip()
+    }
+    if unexplained:
+        labels = ", ".join(f"« {entry.indicator.label} »" for entry in entries if entry.indicator.pk in unexplained)
+        raise FlaggedValuesError(
+            _(
+                "Rien n’a été enregistré : %(labels)s s’écarte des contrôles de cohérence. Vérifiez la valeur, "
+                "ou gardez-la en expliquant l’écart dans le commentaire."
+            )
+            % {"labels": labels},
+            unexplained,
+        )
+    return flags
+
+
+def _set_flags(declaration, flags):
+    declaration.flags = [flag.as_dict() for flag in flags]
+    declaration.flag_codes = ",".join(sorted({flag.code for flag in flags}))
+    declaration.flagged = bool(flags)
 
 
 def _locked(declaration):
@@ -286,10 +375,76 @@ def _locked(declaration):
 
 
 @transaction.atomic
-def validate_declaration(user, declaration) -> Declaration:
-    """The ARS accepts the value: it is frozen from now on."""
+def validate_declaration(user, declaration, edit_token=UNCHECKED) -> Declaration:
+    """The ARS accepts the value: it is frozen from now on (unless reopened).
+    A value changed since ``edit_token`` (the page the ARS read) raises StaleVersionError."""
     _require(permissions.can_validate(user, declaration.campaign))
-    return _transition(_locked(declaration), DeclarationStatus.VALIDATED, user)
+    declaration = _locked(declaration)
+    check_unchanged(declaration, edit_token)
+    declaration.reopened_at = None
+    return _transition(declaration, DeclarationStatus.VALIDATED, user)
+
+
+def bulk_candidates(campaign, legal_entity_id):
+    """The values of an establishment the ARS may validate at once: submitted and not flagged."""
+    return (
+        Declaration.objects.filter(
+            campaign=campaign,
+            indicator__commitment__cpom__legal_entity_id=legal_entity_id,
+            status=DeclarationStatus.SUBMITTED,
+            flagged=False,
+        )
+        .select_related("indicator__commitment")
+        .order_by("indicator__commitment__position", "indicator__commitment__pk", "indicator__position", "pk")
+    )
+
+
+@transaction.atomic
+def validate_many(user, campaign, legal_entity_id, tokens) -> int:
+    """Validate the unflagged submitted values listed on the confirmation
+    page (``tokens``: {declaration id: edit token as shown}), all or none: a
+    value changed, flagged or decided since then refuses the whole batch."""
+    _require(permissions.can_validate(user, campaign))
+    if not tokens:
+        raise ValidationError(_("Aucune valeur à valider."))
+    rows = {
+        declaration.pk: declaration
+        for declaration in bulk_candidates(campaign, legal_entity_id).select_for_update().filter(pk__in=list(tokens))
+    }
+    current = edit_tokens(Declaration, id__in=list(rows))
+    moved = [pk for pk in tokens if pk not in rows or current.get(pk) != tokens[pk]]
+    if moved:
+        raise ValidationError(
+            _(
+                "Rien n’a été validé : %(n)s des valeurs listées ont changé depuis l’ouverture de la page "
+                "(modifiées, signalées ou déjà décidées). Relisez la liste mise à jour puis confirmez de nouveau."
+            )
+            % {"n": len(moved)}
+        )
+    for declaration in rows.values():
+        declaration.reopened_at = None
+        _transition(declaration, DeclarationStatus.VALIDATED, user)
+    return len(rows)
+
+
+@transaction.atomic
+def reopen(user, declaration, reason) -> Declaration:
+    """The ARS reopens a validated value, with its reason: it goes back to
+    the establishment to correct (even once the campaign is closed), the
+    step is kept with the history and the director is told by email."""
+    declaration = _locked(declaration)
+    _require(permissions.can_reopen(user, declaration.campaign))
+    if declaration.status != DeclarationStatus.VALIDATED:
+        raise ValidationError(_("Seule une valeur validée peut être rouverte."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Indiquez le motif de la réouverture : l’établissement en a besoin pour corriger."))
+    declaration.reopened_at = timezone.now()
+    declaration = _transition(declaration, DeclarationStatus.SENT_BACK, user, reason)
+    from indicators.tasks import notify_declaration_reopened
+
+    transaction.on_commit(lambda: notify_declaration_reopened.delay(declaration.pk), robust=True)
+    return declaration
 
 
 @transaction.atomic
@@ -306,7 +461,11 @@ def send_back(user, declaration, reason) -> Declaration:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Indiquez le motif du renvoi : l’établissement en a besoin pour corriger."))
-    declaration = _transition(_locked(declaration), DeclarationStatus.SENT_BACK, user, reason)
+    declaration = _locked(declaration)
+    if declaration.status != DeclarationStatus.SUBMITTED:
+        # A validated value is reopened (reopen), with its own rule of who may.
+        raise ValidationError(_("Seule une valeur soumise peut être renvoyée pour correction."))
+    declaration = _transition(declaration, DeclarationStatus.SENT_BACK, user, reason)
     from indicators.tasks import notify_declaration_sent_back
 
     transaction.on_commit(lambda: notify_declaration_sent_back.delay(declaration.pk), robust=True)

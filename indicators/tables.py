@@ -1,8 +1,9 @@
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.pages import FastRowsMixin
 from core.values import format_value
 from indicators.models import Declaration, DeclarationStatus
 
@@ -19,11 +20,15 @@ def status_badge(status, label):
     return format_html('<p class="fr-badge fr-badge--sm {}">{}</p>', DECLARATION_BADGES.get(status, ""), label)
 
 
-class DashboardTable(tables.Table):
+class DashboardTable(FastRowsMixin, tables.Table):
     """The campaign's progress per establishment (rows of ``follow_up.entity_rows``)."""
 
+    # The table's name for a screen reader and its scrolling region (django_tables2/dsfr.html).
+    caption = _("Avancement de la campagne par établissement")
+
     name = tables.Column(verbose_name=_("Établissement (EJ)"))
-    finess = tables.Column(verbose_name=_("FINESS EJ"), attrs={"td": {"class": "app-nowrap"}})
+    # Under the name on the page (the completion stays in view at 1280 px), its own column in the exports.
+    finess = tables.Column(verbose_name=_("FINESS EJ"), visible=False)
     due = tables.Column(verbose_name=_("Dues"), attrs=RIGHT)
     draft = tables.Column(verbose_name=_("Brouillons"), attrs=RIGHT)
     submitted = tables.Column(verbose_name=_("Soumises"), attrs=RIGHT)
@@ -42,7 +47,9 @@ class DashboardTable(tables.Table):
 
     def render_name(self, record):
         url = reverse("indicators:declare", args=[self.campaign.pk, record.finess])
-        return format_html('<a href="{}">{}</a>', url, record.name)
+        return format_html(
+            '<a href="{}">{}</a><br><span class="fr-text--xs fr-mb-0">{}</span>', url, record.name, record.finess
+        )
 
     def value_name(self, record):
         return record.name
@@ -60,16 +67,23 @@ class DashboardTable(tables.Table):
         return value
 
 
-class DeclarationTable(tables.Table):
+class DeclarationTable(FastRowsMixin, tables.Table):
     """The validation queue of a campaign."""
 
+    # The table's name for a screen reader and its scrolling region (django_tables2/dsfr.html).
+    caption = _("Valeurs à valider")
+
     entity = tables.Column(verbose_name=_("Établissement"), accessor="indicator__commitment__cpom__legal_entity__name")
-    commitment = tables.Column(verbose_name=_("Engagement"), accessor="indicator__commitment__title")
-    theme = tables.Column(verbose_name=_("Thème"), accessor="indicator__commitment__theme")
+    # The commitment and its theme: in the exports, under the indicator's label and on the declaration's
+    # page (the value, the target, the status and « Valider » stay in view at 1280 px).
+    commitment = tables.Column(verbose_name=_("Engagement"), accessor="indicator__commitment__title", visible=False)
+    theme = tables.Column(verbose_name=_("Thème"), accessor="indicator__commitment__theme", visible=False)
     indicator = tables.Column(verbose_name=_("Indicateur"), accessor="indicator__label")
     value = tables.Column(verbose_name=_("Valeur déclarée"), attrs=RIGHT, orderable=False, empty_values=())
     target = tables.Column(verbose_name=_("Cible de l’année"), attrs=RIGHT, orderable=False, empty_values=())
     status = tables.Column(verbose_name=_("Statut"))
+    # Sorted on whether there is a flag (flagged first by default); shows their reasons.
+    flags = tables.Column(verbose_name=_("Alertes"), accessor="flagged", empty_values=())
     submitted_at = tables.DateTimeColumn(verbose_name=_("Soumise le"), format="d/m/Y H:i", default="—")
     actions = tables.TemplateColumn(
         template_name="indicators/_queue_actions.html",
@@ -80,8 +94,8 @@ class DeclarationTable(tables.Table):
 
     class Meta:
         model = Declaration
-        fields = ["entity", "commitment", "theme", "indicator", "value", "target", "status", "submitted_at"]
-        order_by = ("entity",)
+        fields = ["entity", "commitment", "theme", "indicator", "value", "target", "status", "flags", "submitted_at"]
+        order_by = ("-flags", "entity")
         per_page = 50
         empty_text = _("Aucune déclaration ne correspond à ces critères.")
 
@@ -89,6 +103,15 @@ class DeclarationTable(tables.Table):
         return record.indicator.commitment.get_theme_display()
 
     value_theme = render_theme
+
+    def render_indicator(self, record):
+        indicator = record.indicator
+        return format_html(
+            '{}<br><span class="fr-text--xs fr-mb-0">{}</span>', indicator.label, indicator.commitment.title
+        )
+
+    def value_indicator(self, record):
+        return record.indicator.label
 
     def render_value(self, record):
         return record.display or "—"
@@ -102,7 +125,25 @@ class DeclarationTable(tables.Table):
     value_target = render_target
 
     def render_status(self, record):
-        return status_badge(record.status, record.get_status_display())
+        badge = status_badge(record.status, record.status_label)
+        if record.is_corrected and record.correction_answer:
+            return format_html(
+                '{}<p class="fr-text--xs fr-mb-0">{} {}</p>', badge, _("Réponse :"), record.correction_answer
+            )
+        return badge
 
     def value_status(self, record):
-        return record.get_status_display()
+        return record.status_label
+
+    def render_flags(self, record):
+        if not record.flagged:
+            return "—"
+        items = format_html_join("", "<li>{}</li>", ((message,) for message in record.flag_messages))
+        return format_html(
+            '<p class="fr-badge fr-badge--sm fr-badge--warning">{}</p><ul class="fr-text--xs fr-mb-0">{}</ul>',
+            _("Signalée"),
+            items,
+        )
+
+    def value_flags(self, record):
+        return " ".join(record.flag_messages)

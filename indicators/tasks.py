@@ -32,6 +32,12 @@ def notify_declaration_sent_back(declaration_id):
 
 
 @shared_task
+def notify_declaration_reopened(declaration_id):
+    declaration = Declaration.objects.select_related("indicator__commitment__cpom").filter(pk=declaration_id).first()
+    return notifications.declaration_reopened(declaration) if declaration else 0
+
+
+@shared_task
 def send_campaign_reminders():
     """Daily (Celery beat): remind directors with missing values seven days
     before a campaign closes. Each campaign is claimed by a conditional update,

@@ -14,17 +14,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.memberships import acting_membership
 from cooperations.models import ImportRun, LegalEntity
-from core.concurrency import STALE_MESSAGE, edit_tokens
+from core.concurrency import STALE_MESSAGE, edit_token, edit_tokens
 from core.exports import export_response, requested_export
 from core.jobs import job_status_response
 from core.pages import configure_table, crumbs
+from core.values import ngettext
 from cpom.models import Indicator, IndicatorKind, StaleVersionError
 from indicators import permissions, selectors, services
 from indicators.computations import indicators_to_compute
 from indicators.filters import DeclarationFilter
 from indicators.follow_up import entity_rows, region_totals
-from indicators.forms import CampaignForm, ComputationForm, EntryForm, InputImportForm, NoteForm, SendBackForm
+from indicators.forms import (
+    CampaignForm,
+    ComputationForm,
+    EntryForm,
+    InputImportForm,
+    NoteForm,
+    ReopenForm,
+    SendBackForm,
+)
 from indicators.inputs import deposit_input_file
 from indicators.models import (
     DIRECTOR_EDITABLE,
@@ -35,7 +45,7 @@ from indicators.models import (
     DeclarationStatus,
     InputImport,
 )
-from indicators.progress import PROGRESS_BADGES, Progress, build_chart, indicator_progress
+from indicators.progress import PROGRESS_BADGES, Progress, build_chart, due_cpom_ids, indicator_progress
 from indicators.tables import DECLARATION_BADGES, DashboardTable, DeclarationTable
 
 DASHBOARD_PAGE = 50
@@ -204,6 +214,7 @@ def campaign_dashboard(request, pk):
             "totals": region_totals(rows),
             "entity_count": len(rows),
             "can_manage": permissions.can_manage_campaign(request.user, campaign),
+            "can_validate": permissions.can_validate(request.user, campaign),
             "nav": "follow_up",
             "title": str(campaign),
             "breadcrumb_data": crumbs(str(campaign), (_("Suivi des indicateurs"), reverse("indicators:campaign_list"))),
@@ -223,8 +234,9 @@ def my_declarations(request):
     campaigns = Campaign.objects.visible_to(user).select_related("region").order_by("-year")
     today = timezone.localdate()
     accepting = list(campaigns.accepting_on(today)[:2])
-    if len(accepting) == 1:
-        return redirect("indicators:declare", accepting[0].pk, user.legal_entity.finess)
+    acting = acting_membership(request)
+    if len(accepting) == 1 and acting is not None:
+        return redirect("indicators:declare", accepting[0].pk, acting.legal_entity.finess)
     return render(
         request,
         "indicators/campaign_list.html",
@@ -253,7 +265,12 @@ def _entry_forms(request, campaign, groups, can_edit):
             editable = (
                 can_edit
                 and not row["computed"]
-                and services.window_error(campaign, declaration.status if declaration else None) is None
+                and services.window_error(
+                    campaign,
+                    declaration.status if declaration else None,
+                    reopened=declaration is not None and declaration.reopened_at is not None,
+                )
+                is None
             )
             row["editable"] = editable
             if editable:
@@ -291,6 +308,11 @@ def declare(request, pk, finess):
                 saved, submitted = services.save_declarations(
                     user, campaign, entity.pk, [form.entry() for form in posted], submit=submit
                 )
+            except services.FlaggedValuesError as error:
+                for form in posted:
+                    if form.indicator.pk in error.flags:
+                        form.show_flags(error.flags[form.indicator.pk])
+                messages.error(request, " ".join(error.messages))
             except services.StaleDeclarationError as error:
                 current = Declaration.objects.filter(campaign=campaign, indicator__in=error.indicators)
                 current = {declaration.indicator_id: declaration for declaration in current}
@@ -303,10 +325,21 @@ def declare(request, pk, finess):
             else:
                 if submit:
                     messages.success(
-                        request, _("%(n)s valeur(s) soumise(s) à l’ARS pour validation.") % {"n": submitted}
+                        request,
+                        ngettext(
+                            "%(n)s valeur soumise à l’ARS pour validation.",
+                            "%(n)s valeurs soumises à l’ARS pour validation.",
+                            submitted,
+                        )
+                        % {"n": submitted},
                     )
                 else:
-                    messages.success(request, _("Brouillon enregistré (%(n)s valeur(s)).") % {"n": saved})
+                    messages.success(
+                        request,
+                        ngettext("Brouillon enregistré (%(n)s valeur).", "Brouillon enregistré (%(n)s valeurs).", saved)
+                        % {"n": saved},
+                    )
+                    _say_corrections_pending(request, campaign, entity)
                 return redirect("indicators:declare", campaign.pk, entity.finess)
         else:
             messages.error(
@@ -318,12 +351,18 @@ def declare(request, pk, finess):
             )
     counts = {status: 0 for status in DeclarationStatus}
     due = 0
+    bulk = 0
+    to_submit = []
     for rows in groups.values():
         for row in rows:
             if not row["computed"]:
                 due += 1
-                if row["declaration"]:
-                    counts[DeclarationStatus(row["declaration"].status)] += 1
+                declaration = row["declaration"]
+                if declaration:
+                    counts[DeclarationStatus(declaration.status)] += 1
+                    bulk += declaration.is_submitted and not declaration.flagged
+            if row.get("form") is not None:
+                to_submit.append(row)
     return render(
         request,
         "indicators/declare.html",
@@ -333,9 +372,12 @@ def declare(request, pk, finess):
             "entity": entity,
             "groups": groups,
             "can_edit": can_edit,
+            "can_submit": permissions.can_submit(user, entity.pk),
             "has_forms": bool(forms),
             "due": due,
             "counts": counts,
+            "to_submit": to_submit,
+            "bulk_count": bulk if permissions.can_validate(user, campaign) else 0,
             "badges": DECLARATION_BADGES,
             "nav": "follow_up",
             "title": _("Indicateurs à renseigner — %(year)s") % {"year": campaign.year},
@@ -344,6 +386,27 @@ def declare(request, pk, finess):
             else crumbs(_("Mes indicateurs à renseigner")),
         },
     )
+
+
+def _say_corrections_pending(request, campaign, entity):
+    """After a draft: the corrections saved over sent-back values still wait for their submission."""
+    pending = Declaration.objects.filter(
+        campaign=campaign,
+        indicator__commitment__cpom__legal_entity=entity,
+        status=DeclarationStatus.SENT_BACK,
+        corrected_at__isnull=False,
+    ).count()
+    if pending:
+        messages.warning(
+            request,
+            ngettext(
+                "Votre correction est enregistrée mais pas encore envoyée : soumettez-la pour que l’ARS la revoie.",
+                "Vos %(n)s corrections sont enregistrées mais pas encore envoyées : soumettez-les pour que "
+                "l’ARS les revoie.",
+                pending,
+            )
+            % {"n": pending},
+        )
 
 
 # --- The ARS's validation ---------------------------------------------------------------------
@@ -388,7 +451,7 @@ def _visible_declaration(request, pk):
 
 
 @login_required
-def declaration_detail(request, pk, send_back_form=None, note_form=None):
+def declaration_detail(request, pk, send_back_form=None, note_form=None, reopen_form=None):
     declaration = _visible_declaration(request, pk)
     campaign = declaration.campaign
     user = request.user
@@ -403,6 +466,9 @@ def declaration_detail(request, pk, send_back_form=None, note_form=None):
         "events": declaration.events.select_related("user"),
         "badges": DECLARATION_BADGES,
         "can_decide": can_validate and declaration.status == DeclarationStatus.SUBMITTED,
+        "can_reopen": declaration.is_frozen and permissions.can_reopen(user, campaign),
+        "reopen_form": reopen_form or ReopenForm(),
+        "edit_token": edit_token(declaration),
         "can_declare": permissions.can_declare(user, indicator.commitment.cpom.legal_entity_id)
         and declaration.status in DIRECTOR_EDITABLE,
         "send_back_form": send_back_form or SendBackForm(),
@@ -418,7 +484,7 @@ def declaration_detail(request, pk, send_back_form=None, note_form=None):
         context["notes"] = declaration.notes.select_related("author")
         context["can_write_note"] = permissions.can_write_note(user, campaign)
         context["note_form"] = note_form or NoteForm()
-    status = 400 if send_back_form is not None or note_form is not None else 200
+    status = 400 if send_back_form is not None or note_form is not None or reopen_form is not None else 200
     return render(request, "indicators/declaration_detail.html", context, status=status)
 
 
@@ -433,8 +499,14 @@ def _after_decision(request, declaration):
 @require_POST
 def declaration_validate(request, pk):
     declaration = _visible_declaration(request, pk)
+    token = request.POST.get("edit_token", "")
     try:
-        services.validate_declaration(request.user, declaration)
+        services.validate_declaration(request.user, declaration, int(token) if token.isdigit() else services.UNCHECKED)
+    except StaleVersionError:
+        messages.error(
+            request,
+            _("La valeur a changé depuis l’ouverture de la page : rien n’a été validé. Relisez-la puis validez."),
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -458,6 +530,76 @@ def declaration_send_back(request, pk):
     else:
         messages.success(request, _("Valeur renvoyée à l’établissement, qui est prévenu par courriel."))
     return _after_decision(request, declaration)
+
+
+@login_required
+@require_POST
+def declaration_reopen(request, pk):
+    declaration = _visible_declaration(request, pk)
+    if not permissions.can_reopen(request.user, declaration.campaign):
+        raise PermissionDenied(
+            _(
+                "Une valeur validée est rouverte par l’ARS de sa région pendant la campagne ; une fois la fenêtre "
+                "de correction passée, par un administrateur seulement."
+            )
+        )
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return declaration_detail(request, pk, reopen_form=form)
+    try:
+        services.reopen(request.user, declaration, form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Valeur rouverte : elle revient à l’établissement, qui est prévenu par courriel."))
+    return redirect(declaration)
+
+
+@login_required
+def bulk_validate(request, pk, finess):
+    """The unflagged submitted values of an establishment, listed, then validated at once on confirmation."""
+    campaign = _visible_campaign(request, pk)
+    entity = get_object_or_404(LegalEntity.objects.filter(cpoms__campaigns=campaign).distinct(), finess=finess)
+    if not permissions.can_validate(request.user, campaign):
+        raise PermissionDenied(_("Seuls les négociateurs de l’ARS de la région valident les valeurs déclarées."))
+    if request.method == "POST":
+        tokens = {}
+        for key, token in request.POST.items():
+            if key.startswith("d") and key[1:].isdigit() and token.isdigit():
+                tokens[int(key[1:])] = int(token)
+        try:
+            validated = services.validate_many(request.user, campaign, entity.pk, tokens)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                ngettext("%(n)s valeur validée.", "%(n)s valeurs validées.", validated) % {"n": validated},
+            )
+            return redirect("indicators:declare", campaign.pk, entity.finess)
+    candidates = list(services.bulk_candidates(campaign, entity.pk))
+    tokens = edit_tokens(Declaration, id__in=[declaration.pk for declaration in candidates])
+    for declaration in candidates:
+        declaration.edit_token = tokens.get(declaration.pk)
+    flagged = Declaration.objects.filter(
+        campaign=campaign,
+        indicator__commitment__cpom__legal_entity=entity,
+        status=DeclarationStatus.SUBMITTED,
+        flagged=True,
+    ).count()
+    return render(
+        request,
+        "indicators/bulk_validate.html",
+        {
+            "campaign": campaign,
+            "entity": entity,
+            "candidates": candidates,
+            "flagged": flagged,
+            "nav": "follow_up",
+            "title": _("Valider les valeurs sans alerte"),
+            "breadcrumb_data": _campaign_crumbs(campaign, _("Validation groupée")),
+        },
+    )
 
 
 @login_required
@@ -496,14 +638,17 @@ def declaration_evidence(request, pk):
 def indicator_detail(request, pk):
     indicator = get_object_or_404(
         Indicator.objects.visible_to(request.user)
-        .select_related("commitment__cpom__legal_entity")
+        # The template and the région are read by the peer distribution, when there is one.
+        .select_related("commitment__cpom__legal_entity", "commitment__cpom__region", "template")
         .prefetch_related("targets", "declarations", "computed_values__imports__region"),
         pk=pk,
     )
     cpom = indicator.commitment.cpom
     targets = {t.year: t for t in indicator.targets.all()}
     values, declarations, computed = selectors.indicator_values(indicator)
-    progress = indicator_progress(indicator, values, {y: t.value for y, t in targets.items()})
+    progress = indicator_progress(
+        indicator, values, {y: t.value for y, t in targets.items()}, due=cpom.pk in due_cpom_ids([cpom.pk])
+    )
     years = sorted(set(cpom.years) | set(declarations) | set(computed))
     rows = [
         {

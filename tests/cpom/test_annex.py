@@ -4,6 +4,7 @@ CPOM, the stored PDF of a signed version, the command line."""
 import datetime
 import hashlib
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -15,11 +16,15 @@ from cpom.annex import annex_context, annex_pdf, pick_version, render_pdf
 from cpom.models import AnnexFile
 from tests.cpom.factories import CommitmentFactory, indicator_with_targets
 
+pytestmark = pytest.mark.usefixtures("cpom_scenario")
+
 
 def _text(data: bytes):
     reader = PdfReader(io.BytesIO(data))
-    # Words only: narrow table cells wrap, and numbers are grouped with non-breaking spaces.
-    return len(reader.pages), " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    # Words only: narrow table cells wrap (hyphenating French words: « vaca- tions »), and numbers are
+    # grouped with non-breaking spaces.
+    words = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    return len(reader.pages), re.sub(r"(\w)[-\u2010] (\w)", r"\1\2", words)
 
 
 def _download(client, cpom, version=None):

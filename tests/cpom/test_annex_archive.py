@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from cpom.models import AnnexArchive
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 
 def _request(client, django_capture_on_commit_callbacks, data):
     with django_capture_on_commit_callbacks(execute=True):

@@ -15,6 +15,8 @@ from cpom.models import Commitment, CommitmentPartner, Cpom, CpomStatus, FrozenC
 from cpom.versions import cpom_history, diff_snapshots, snapshot
 from tests.cpom.factories import CommitmentFactory, commitment_post_data, cpom_for, indicator_with_targets
 
+pytestmark = pytest.mark.usefixtures("cpom_scenario")
+
 SIGNED_ON = datetime.date(2026, 1, 15)
 
 
@@ -78,7 +80,7 @@ def test_pending_proposal_blocks_ready_to_sign(cpom, world):
     services.propose_change(commitment, director, "field:title", "Filière AVC territoriale")
     with pytest.raises(services.TransitionError) as error:
         services.mark_ready_to_sign(cpom, nego)
-    assert "attendent une réponse" in error.value.messages[0]
+    assert "1 proposition de l’établissement attend une réponse." in error.value.messages
 
 
 def test_signed_cpom_refuses_every_write_of_its_content(cpom, world):

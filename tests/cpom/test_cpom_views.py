@@ -4,6 +4,7 @@ query counts as commitments grow."""
 
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -17,6 +18,8 @@ from cpom import services
 from cpom.models import ChangeProposal, Comment, Commitment, CommitmentPartner, Cpom, CpomStatus, TargetValue
 from tests.cooperations.factories import LegalEntityFactory, department
 from tests.cpom.factories import CommitmentFactory, commitment_post_data, indicator_with_targets
+
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
 
 ROLES = ["admin", "negotiator", "observer", "negotiator_other", "director", "director_other"]
 
@@ -208,18 +211,20 @@ def test_sign_through_the_page_then_amend(client, world):
     cpom = world["cpom_a"]
     services.decide_proposal(world["proposal_a"], world["users"]["negotiator"], accept=True)
     url = reverse("cpom:cpom_transition", args=[cpom.pk])
-    client.post(url, {"action": "ready"})
+    client.post(url, {"action": "ready", "confirmed": "on"})
     assert Cpom.objects.get(pk=cpom.pk).status == CpomStatus.TO_SIGN
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)  # Paris: UTC is a day behind before 1 a.m.
-    page = client.post(url, {"action": "sign", "signed_on": tomorrow.isoformat()}, follow=True).content.decode()
+    page = client.post(
+        url, {"action": "sign", "signed_on": tomorrow.isoformat(), "confirmed": "on"}, follow=True
+    ).content.decode()
     assert "ne peut être dans le futur" in page
-    client.post(url, {"action": "sign", "signed_on": "2026-02-01"})
+    client.post(url, {"action": "sign", "signed_on": "2026-02-01", "confirmed": "on"})
     assert Cpom.objects.get(pk=cpom.pk).status == CpomStatus.SIGNED
     client.post(url, {"action": "amend", "reason": "Cible 2028"})
     indicator = world["indicator_a"]
     indicator.set_target(2028, "99", world["users"]["negotiator"])
-    client.post(url, {"action": "ready"})
-    client.post(url, {"action": "sign", "signed_on": "2026-03-01"})
+    client.post(url, {"action": "ready", "confirmed": "on"})
+    client.post(url, {"action": "sign", "signed_on": "2026-03-01", "confirmed": "on"})
     page = client.get(cpom.get_absolute_url()).content.decode()
     assert "Avenant n° 1" in page and "Cible 2028" in page and "99 vacations" in page
 
@@ -341,6 +346,36 @@ def test_partner_outside_the_region_or_unknown_is_refused(client, world, typed):
     )
     response = client.post(reverse("cpom:commitment_create", args=[cpom.pk]), data)
     assert "aucune entité juridique de la région ne correspond" in response.content.decode()
+    assert not cpom.commitments.exists()
+
+
+@pytest.mark.parametrize(
+    "row", ["two", {"partenaires-0-entity": "CH Inconnu"}, {"partenaires-0-external_kind": "ville"}]
+)
+def test_a_partner_row_in_error_describes_its_fields_with_ids_of_the_page(client, world, row):
+    """Every id that a field of the partner row names in aria-describedby is on the page (the hint, the
+    field's own error, the row's « un seul des trois »), and a row's error is named by its fields."""
+    _login(client, world, "negotiator")
+    cpom = world["cpom_a_draft"]
+    two = row == "two"
+    if two:  # a partner of the register and one outside it on the same row
+        row = {
+            "partenaires-0-entity": f"CH Bravo — {world['entities']['b'].finess}",
+            "partenaires-0-external_name": "Cabinet",
+        }
+    data = commitment_post_data(
+        Commitment(title="Imagerie", action_kind="equipements", theme="plateaux_techniques", objective="Un IRM commun"),
+        **{"partenaires-TOTAL_FORMS": "1", **row},
+    )
+    page = client.post(reverse("cpom:commitment_create", args=[cpom.pk]), data).content.decode()
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    described = re.findall(r'name="partenaires-0-(\w+)"[^>]*aria-describedby="([^"]+)"', page)
+    described += [(n, d) for d, n in re.findall(r'aria-describedby="([^"]+)"[^>]*name="partenaires-0-(\w+)"', page)]
+    assert {name for name, _ in described} >= {"entity", "external_name"}
+    assert all(ref in ids for _, refs in described for ref in refs.split()), described
+    if two:
+        assert "renseignez un seul des trois" in page
+        assert all("partenaires-0-erreurs" in refs for _, refs in described)
     assert not cpom.commitments.exists()
 
 

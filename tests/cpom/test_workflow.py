@@ -5,7 +5,7 @@ import pytest
 from cpom import workflow
 from cpom.models import CpomStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cpom_scenario")]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ from django.urls import reverse
 from cooperations.models import ImportRun
 from indicators.models import ComputationRun, ComputedValue, Declaration, HospitalStay, InputImport
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 
 def _login(client, world, role):
     client.force_login(world["users"][role])
@@ -43,7 +45,7 @@ def test_negotiator_uploads_stays_and_reads_the_report(client, world, upload):
     response = client.get(response["Location"])
     assert response.status_code == 302 and response["Location"] == reverse("indicators:input_detail", args=[record.pk])
     page = client.get(response["Location"], follow=True).content.decode()
-    assert "Importé : 1 lignes (2025)" in page
+    assert "Importé : 1 ligne (2025)" in page
 
 
 def test_a_bad_file_is_refused_with_its_lines(client, world, upload):

@@ -12,6 +12,8 @@ from indicators.models import ComputationRun, ComputedValue, HospitalStay, Input
 from tests.cooperations.factories import EstablishmentFactory, LegalEntityFactory, department
 from tests.cpom.factories import CommitmentFactory, IndicatorFactory
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 
 def _csv(*lines):
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -300,16 +302,23 @@ def test_commands_import_and_compute(world, tmp_path, eager):
 
     path = tmp_path / "sejours.csv"
     path.write_text(f"annee;finess_et;code_geo;champ;sejours\n2025;{world['sites']['a'].finess};78100;MCO;3\n")
-    call_command("import_inputs", str(path), kind="sejours", source="PMSI test")
-    bad = tmp_path / "mauvais.csv"
-    bad.write_text("annee;finess_et;code_geo;champ;sejours\n2025;1;78100;MCO;3\n")
-    with pytest.raises(CommandError, match="refusé"):
-        call_command("import_inputs", str(bad), kind="sejours", source="PMSI test")
     from io import StringIO
 
+    imported = StringIO()
+    call_command("import_inputs", str(path), kind="sejours", source="PMSI test", stdout=imported)
+    assert imported.getvalue().startswith("1 ligne importée ; ") and "(s)" not in imported.getvalue()
+    bad = tmp_path / "mauvais.csv"
+    bad.write_text("annee;finess_et;code_geo;champ;sejours\n2025;1;78100;MCO;3\n")
+    with pytest.raises(CommandError, match=r"Fichier refusé \(1 ligne en cause\)"):
+        call_command("import_inputs", str(bad), kind="sejours", source="PMSI test", stderr=StringIO())
     out = StringIO()
     call_command("compute_indicators", year=2025, region="11", stdout=out)
     assert "1 / 1 indicateurs calculés" in out.getvalue() and "Taux de fuite : 0 % (0 / 3)" in out.getvalue()
+    from django.conf import settings
+
+    where = "dans ce processus" if settings.CELERY_TASK_ALWAYS_EAGER else "par le service de tâches en arrière-plan"
+    assert where in out.getvalue() and "valeur modifiée" in out.getvalue()
+    assert "(s)" not in out.getvalue() and "worker" not in out.getvalue()
 
 
 # --- Real public figures ------------------------------------------------------------------------

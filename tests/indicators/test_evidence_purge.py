@@ -14,6 +14,8 @@ from indicators.evidence import purge_evidence
 from indicators.models import Declaration
 from indicators.tasks import purge_evidence as purge_task
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 

@@ -19,6 +19,8 @@ from indicators.tasks import send_campaign_reminders
 from tests.accounts.factories import UserFactory
 from tests.indicators.factories import open_campaign_for
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 TODAY = timezone.localdate()
 
 
@@ -147,7 +149,7 @@ def test_a_validated_value_is_frozen(world):
     services.validate_declaration(world["users"]["negotiator"], declaration)
     with pytest.raises(ValidationError, match="validée"):
         _declare(world, "99", indicator=declaration.indicator)
-    with pytest.raises(ValidationError, match="ne peut passer"):
+    with pytest.raises(ValidationError, match="Seule une valeur soumise"):
         services.send_back(world["users"]["negotiator"], declaration, "Trop tard")
     declaration.refresh_from_db()
     assert declaration.value == 11 and declaration.status == DeclarationStatus.VALIDATED

@@ -19,6 +19,8 @@ from indicators.models import Campaign, Declaration, DeclarationStatus
 from tests.cooperations.factories import LegalEntityFactory, department
 from tests.pages import with_tokens
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 
@@ -136,7 +138,7 @@ def test_evidence_too_large_is_refused(client, world, settings):
         _declare_url(world),
         _shown(client, world, {_field(world, 1, "value"): "12", _field(world, 1, "evidence"): upload}),
     )
-    assert response.status_code == 200 and "1,0\xa0Kio au plus" in response.content.decode()
+    assert response.status_code == 200 and "1,0\xa0Ko au plus" in response.content.decode()
     assert not Declaration.objects.filter(indicator=world["indicators_a_old"][1]).exists()
 
 

@@ -14,6 +14,8 @@ from indicators.models import ComputedValue, HospitalStay, InputImport, SupportC
 from tests.cooperations.factories import EstablishmentFactory, LegalEntityFactory, department
 from tests.cpom.factories import IndicatorFactory
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 STAYS_HEADER = "annee;finess_et;code_geo;champ;sejours"
 
 

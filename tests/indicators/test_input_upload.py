@@ -19,6 +19,8 @@ from indicators.inputs import CHUNK, read_inputs
 from indicators.models import HospitalStay, InputImport, InputKind, SupportCost
 from indicators.tasks import import_input_file
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 HEADER = "annee;finess_et;code_geo;champ;sejours\n"
 
 
@@ -75,7 +77,7 @@ def test_a_file_above_its_kind_limit_is_refused_in_french_and_nothing_is_saved(w
     )
     assert not stored_files(media)
     # Costs have their own limit: the same size is fine for them.
-    assert "coûts 20,0\xa0Mio" in page
+    assert "coûts 20,0\xa0Mo" in page
 
 
 def test_a_valid_file_is_imported_by_the_worker_and_its_file_deleted(client, world, upload, media):
@@ -99,7 +101,7 @@ def test_a_file_with_an_error_on_line_n_leaves_nothing_and_names_line_n(client, 
     before = HospitalStay.objects.count()
     response = upload(world, "negotiator", stays_lines(world, CHUNK + 2_000, bad_line=bad))
     run = ImportRun.objects.inputs().get()
-    assert run.status == ImportRun.Status.FAILED and "1 ligne(s) en cause, rien n’a été importé" in run.error
+    assert run.status == ImportRun.Status.FAILED and "1 ligne en cause, rien n’a été importé" in run.error
     assert HospitalStay.objects.count() == before and not stored_files(media)
     record = InputImport.objects.get(pk=run.report["input_import"])
     assert record.status == InputImport.Status.REFUSED and not record.stays.exists()

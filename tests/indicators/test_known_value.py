@@ -10,6 +10,8 @@ from django.utils import timezone
 from indicators import selectors
 from indicators.models import ComputedValue, Declaration, DeclarationStatus
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 
 def test_a_validated_value_beats_a_computed_one():
     known = selectors.merge_known([(2024, 1, ""), (2025, 2, "")], [(2025, 3, ""), (2026, None, "oui")])

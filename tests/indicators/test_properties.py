@@ -47,6 +47,8 @@ from tests.hostile import (
     xlsx_rows,
 )
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 STAYS_HEADER = "annee;finess_et;code_geo;champ;sejours"
 COSTS_HEADER = "annee;finess;fonction;cout;unites;unite"
 number_text = st.one_of(

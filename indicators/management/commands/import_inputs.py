@@ -23,7 +23,10 @@ class Command(BaseCommand):
         if record.status != record.Status.DONE:
             for error in record.report.get("errors", []):
                 self.stderr.write(f"ligne {error['line']} : {error['reason']}")
+            errors = record.report.get("error_count", 0)
             raise CommandError(
-                f"Fichier refusé ({record.report.get('error_count', 0)} ligne(s)) : rien n’a été importé."
+                f"Fichier refusé ({errors} ligne{'s' if errors > 1 else ''} en cause) : rien n’a été importé."
             )
-        self.stdout.write(f"{record.rows} lignes importées ; {record.report.get('replaced_rows', 0)} remplacées.")
+        replaced = record.report.get("replaced_rows", 0)
+        rows = f"{record.rows} ligne{'s' if record.rows > 1 else ''} importée{'s' if record.rows > 1 else ''}"
+        self.stdout.write(f"{rows} ; {replaced} remplacée{'s' if replaced > 1 else ''}.")
