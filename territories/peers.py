@@ -1,0 +1,345 @@
+"""An establishment beside similar ones: its Hospi Diag 2022 figures against
+the percentiles of its category in its région and in France, and, for a CPOM
+indicator built from a library template, the distribution of the year's
+validated values of the same template elsewhere.
+
+The rule (issue 22): a director sees only aggregates of at least
+``MIN_PEERS`` establishments and never another establishment's name or
+value; an ARS user (and an admin) also sees the named list of his région.
+Reading other establishments' figures to aggregate them is the point of
+this module: what leaves it is an aggregate, or a named list for a reader of
+that région (``accounts.scopes.reads_region``)."""
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Avg, Q
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scopes import is_admin, reads_region
+from cooperations.models import Department, Establishment, LegalEntity
+from core.values import to_decimal
+from indicators.models import Declaration, DeclarationStatus
+from territories.models import HospiDiagFigure, PeerPercentiles
+
+HOSPIDIAG_YEAR = 2022
+HOSPIDIAG_FILE = Path(__file__).resolve().parent / "data" / "hospidiag2022_indicateurs.csv"
+MIN_PEERS = 5
+QUANTILES = (10, 25, 50, 75, 90)
+
+CATEGORIES = {
+    "CH": _("Centres hospitaliers"),
+    "CHR": _("Centres hospitaliers régionaux et universitaires"),
+    "CLI": _("Cliniques privées"),
+    "EBNL": _("Établissements privés non lucratifs"),
+    "CLCC": _("Centres de lutte contre le cancer"),
+}
+
+
+@dataclass(frozen=True)
+class PeerIndicator:
+    code: str
+    label: str
+    percentage: bool = False
+
+
+# The Hospi Diag indicators compared (labels from the ATIH Hospi Diag guide; the code is shown beside them).
+INDICATORS = (
+    PeerIndicator("P1", _("IP-DMS en médecine")),
+    PeerIndicator("P2", _("IP-DMS en chirurgie")),
+    PeerIndicator("P3", _("IP-DMS en obstétrique")),
+    PeerIndicator("P10", _("Taux de césariennes"), percentage=True),
+    PeerIndicator("P11", _("Taux de péridurales"), percentage=True),
+    PeerIndicator("P12", _("Taux de chirurgie ambulatoire"), percentage=True),
+)
+INDICATOR_CODES = [indicator.code for indicator in INDICATORS]
+
+
+def percentile(ordered, q):
+    """The ``q``-th percentile of sorted values, by linear interpolation
+    (PostgreSQL's ``percentile_cont``)."""
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * Decimal(q) / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _number(raw):
+    raw = (raw or "").strip()
+    if not raw or raw.startswith("."):
+        return None
+    value = to_decimal(raw)
+    return value if value is not None and value.is_finite() else None
+
+
+def _department_code(finess):
+    if finess[:2] == "97":
+        return finess[:3]
+    return finess[:2]
+
+
+@transaction.atomic
+def load_hospidiag(data: bytes, year=HOSPIDIAG_YEAR) -> dict:
+    """Load the Hospi Diag indicators file (replacing that year) and
+    precompute its percentiles. The région of each FINESS is the register's
+    (a site's or a legal entity's), else its département's from the FINESS."""
+    text = data.decode("utf-8-sig")
+    lines = list(csv.DictReader(io.StringIO(text)))
+    finesses = {line["finess"].strip() for line in lines}
+    regions = dict(LegalEntity.objects.filter(finess__in=finesses).values_list("finess", "region_id"))
+    regions.update(Establishment.objects.filter(finess__in=finesses).values_list("finess", "region_id"))
+    by_department = dict(Department.objects.values_list("code", "region_id"))
+    figures = []
+    for line in lines:
+        finess = line["finess"].strip()
+        category = line["cat"].strip()
+        if len(finess) != 9 or category not in CATEGORIES:
+            continue
+        region_id = regions.get(finess) or by_department.get(_department_code(finess))
+        for code in INDICATOR_CODES:
+            value = _number(line.get(code))
+            if value is not None:
+                figures.append(
+                    HospiDiagFigure(
+                        year=year, finess=finess, name=line["rs"].strip()[:255], category=category,
+                        region_id=region_id, indicator=code, value=value,
+                    )
+                )  # fmt: skip
+    HospiDiagFigure.objects.filter(year=year).delete()
+    PeerPercentiles.objects.filter(year=year).delete()
+    HospiDiagFigure.objects.bulk_create(figures, batch_size=5000)
+    groups = defaultdict(list)
+    for figure in figures:
+        if figure.region_id is not None:
+            groups[(figure.indicator, figure.category, figure.region_id)].append(figure.value)
+        groups[(figure.indicator, figure.category, None)].append(figure.value)
+    percentiles = []
+    for (indicator, category, region_id), values in groups.items():
+        ordered = sorted(values)
+        quantiles = {f"p{q}": percentile(ordered, q).quantize(Decimal("0.0001")) for q in QUANTILES}
+        percentiles.append(
+            PeerPercentiles(
+                year=year, indicator=indicator, category=category, region_id=region_id, count=len(ordered),
+                **quantiles,
+            )
+        )  # fmt: skip
+    PeerPercentiles.objects.bulk_create(percentiles, batch_size=5000)
+    return {"figures": len(figures), "percentiles": len(percentiles)}
+
+
+def formatted(value, percentage=False):
+    if value is None:
+        return ""
+    value = Decimal(value)
+    decimals = 0 if value == value.to_integral_value() else (1 if percentage else 2)
+    shown = number_format(value.quantize(Decimal(10) ** -decimals), decimal_pos=decimals, force_grouping=True)
+    return f"{shown}\u202f%" if percentage else shown
+
+
+@dataclass
+class Distribution:
+    """Percentiles of a group of establishments, and whether the reader may see them."""
+
+    scope: str  # "region" or "france"
+    label: str
+    count: int
+    values: dict  # {10: Decimal, …}
+    shown: bool
+    percentage: bool = False
+
+    @property
+    def cells(self):
+        return [formatted(self.values[q], self.percentage) for q in QUANTILES]
+
+
+@dataclass
+class PeerComparison:
+    """One indicator of one establishment against its peers."""
+
+    code: str
+    label: str
+    percentage: bool
+    own: Decimal | None
+    distributions: list = field(default_factory=list)
+    named: list = field(default_factory=list)  # [(name, finess, value)], for a reader of the région only
+
+    @property
+    def own_shown(self):
+        return formatted(self.own, self.percentage)
+
+    @property
+    def shown_distributions(self):
+        return [distribution for distribution in self.distributions if distribution.shown]
+
+
+def _may_name(user, region_id):
+    return region_id is not None and reads_region(user, region_id)
+
+
+def _distribution(row, scope, label, user, percentage):
+    values = {q: getattr(row, f"p{q}") for q in QUANTILES}
+    named_reader = is_admin(user) if row.region_id is None else _may_name(user, row.region_id)
+    return Distribution(scope, label, row.count, values, row.count >= MIN_PEERS or named_reader, percentage)
+
+
+def establishment_peers(user, establishment, with_names=False, year=HOSPIDIAG_YEAR):
+    """The Hospi Diag comparison of ``establishment`` (a site the caller has
+    already found through ``Establishment.objects.visible_to(user)``).
+    Two queries, three with the named list."""
+    own_finesses = [establishment.finess, establishment.legal_entity.finess]
+    own = {}
+    category = None
+    for figure in HospiDiagFigure.objects.filter(year=year, finess__in=own_finesses, indicator__in=INDICATOR_CODES):
+        # The site's own line wins over its legal entity's (public hospitals are described by their EJ).
+        if figure.indicator not in own or figure.finess == establishment.finess:
+            own[figure.indicator] = figure
+            category = figure.category
+    result = {
+        "establishment": establishment,
+        "year": year,
+        "category": category,
+        "category_label": CATEGORIES.get(category, ""),
+        "min_peers": MIN_PEERS,
+        "comparisons": [],
+        "named": with_names and _may_name(user, establishment.region_id),
+    }
+    if category is None:
+        return result
+    region_id = establishment.region_id
+    rows = PeerPercentiles.objects.filter(year=year, category=category, indicator__in=INDICATOR_CODES).filter(
+        Q(region_id=region_id) | Q(region__isnull=True)
+    )
+    by_indicator = defaultdict(dict)
+    for row in rows:
+        by_indicator[row.indicator]["france" if row.region_id is None else "region"] = row
+    named = defaultdict(list)
+    if result["named"]:
+        peers = HospiDiagFigure.objects.filter(
+            year=year, category=category, region_id=region_id, indicator__in=INDICATOR_CODES
+        ).order_by("indicator", "value", "name")
+        for figure in peers:
+            named[figure.indicator].append(figure)
+    region_label = establishment.region.name if establishment.region_id else ""
+    for indicator in INDICATORS:
+        figure = own.get(indicator.code)
+        groups = by_indicator.get(indicator.code, {})
+        comparison = PeerComparison(indicator.code, indicator.label, indicator.percentage, figure and figure.value)
+        if "region" in groups:
+            comparison.distributions.append(
+                _distribution(groups["region"], "region", region_label, user, indicator.percentage)
+            )
+        if "france" in groups:
+            comparison.distributions.append(
+                _distribution(groups["france"], "france", _("France"), user, indicator.percentage)
+            )
+        comparison.named = [
+            (peer.name, peer.finess, formatted(peer.value, indicator.percentage)) for peer in named[indicator.code]
+        ]
+        if figure is not None or comparison.distributions:
+            result["comparisons"].append(comparison)
+    return result
+
+
+# --- CPOM indicators built from the same library template -------------------------------------------
+
+
+@dataclass
+class TemplateDistribution:
+    template_id: int
+    year: int
+    own: Decimal | None
+    distributions: list
+    named: list  # [(entity name, FINESS EJ, shown value)], for a reader of the région
+
+    def own_shown(self):
+        return formatted(self.own)
+
+
+def template_distributions(user, indicators):
+    """For each of ``indicators`` (CPOM indicators the caller may see) that
+    comes from a library template: the distribution of the validated values
+    of the latest year of that template, one value per legal entity (their
+    mean when an entity follows the template twice), in the indicator's
+    région and in France. Two queries for them all, whatever the number of
+    declarations: the entities' means by year (grouped in the database), the
+    indicators' own values."""
+    indicators = [indicator for indicator in indicators if indicator.template_id]
+    if not indicators:
+        return {}
+    validated = Declaration.objects.filter(status=DeclarationStatus.VALIDATED, value__isnull=False).order_by()
+    # Each entity's mean per year, grouped in the database in one pass; the latest year is chosen here.
+    means = (
+        validated.filter(indicator__template_id__in={indicator.template_id for indicator in indicators})
+        .values(
+            "indicator__template_id",
+            "year",
+            "indicator__commitment__cpom__legal_entity_id",
+            "indicator__commitment__cpom__region_id",
+            "indicator__commitment__cpom__legal_entity__name",
+            "indicator__commitment__cpom__legal_entity__finess",
+        )
+        .annotate(mean=Avg("value"))
+        .values_list(
+            "indicator__template_id",
+            "year",
+            "indicator__commitment__cpom__legal_entity_id",
+            "indicator__commitment__cpom__region_id",
+            "indicator__commitment__cpom__legal_entity__name",
+            "indicator__commitment__cpom__legal_entity__finess",
+            "mean",
+        )
+    )
+    by_year = defaultdict(lambda: defaultdict(dict))
+    for template_id, year, entity_id, region_id, name, finess, mean in means:
+        by_year[template_id][year][(entity_id, region_id, name, finess)] = Decimal(str(mean))
+    latest = {template_id: max(years) for template_id, years in by_year.items()}
+    by_template = {template_id: by_year[template_id][year] for template_id, year in latest.items()}
+    if not latest:
+        return {}
+    own_values = {
+        (indicator_id, year): value
+        for indicator_id, year, value in validated.filter(indicator__in=indicators).values_list(
+            "indicator_id", "year", "value"
+        )
+    }
+    result = {}
+    for indicator in indicators:
+        entity_values = by_template.get(indicator.template_id)
+        if not entity_values:
+            continue
+        year = latest[indicator.template_id]
+        region_id = indicator.commitment.cpom.region_id
+        own = own_values.get((indicator.pk, year))
+        if len(entity_values) < 2:
+            continue
+        distributions = []
+        region_values = sorted(value for key, value in entity_values.items() if key[1] == region_id)
+        national_values = sorted(entity_values.values())
+        named_reader = _may_name(user, region_id)
+        for scope, label, values, reader in (
+            ("region", indicator.commitment.cpom.region.name, region_values, named_reader),
+            ("france", _("France"), national_values, is_admin(user)),
+        ):
+            if values:
+                distributions.append(
+                    Distribution(
+                        scope, label, len(values), {q: percentile(values, q) for q in QUANTILES},
+                        len(values) >= MIN_PEERS or reader,
+                    )
+                )  # fmt: skip
+        named = []
+        if named_reader:
+            named = sorted(
+                ((key[2], key[3], formatted(value)) for key, value in entity_values.items() if key[1] == region_id),
+                key=lambda item: item[0],
+            )
+        result[indicator.pk] = TemplateDistribution(indicator.template_id, year, own, distributions, named)
+    return result
