@@ -1,10 +1,14 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cooperations.models import CooperationStructure, Establishment
+from core.pages import FastRowsMixin
 
 
-class EstablishmentTable(tables.Table):
+class EstablishmentTable(FastRowsMixin, tables.Table):
+    # The table's name for a screen reader and its scrolling region (django_tables2/dsfr.html).
+    caption = _("Établissements")
     finess = tables.Column(verbose_name=_("FINESS ET"), linkify=True, attrs={"td": {"class": "app-nowrap"}})
     name = tables.Column(verbose_name=_("Établissement"), linkify=True)
     legal_entity = tables.Column(
@@ -14,11 +18,13 @@ class EstablishmentTable(tables.Table):
         accessor="legal_entity__name",
     )
     category = tables.Column(verbose_name=_("Catégorie"), order_by=("category__label",))
+    # In the exports; on the page, the establishment's page shows it (the GHT column stays in view at 1280 px).
     sector = tables.Column(
         verbose_name=_("Statut juridique"),
         accessor="legal_entity__legal_status__get_sector_display",
         order_by=("legal_entity__legal_status__sector",),
         default="—",
+        visible=False,
     )
     department = tables.Column(verbose_name=_("Département"), order_by=("department_id",))
     commune_name = tables.Column(verbose_name=_("Commune"))
@@ -32,13 +38,20 @@ class EstablishmentTable(tables.Table):
         empty_text = _("Aucun établissement ne correspond à ces critères.")
 
     def render_legal_entity(self, record):
+        return format_html(
+            '{}<br><span class="fr-text--xs fr-mb-0">{}</span>', record.legal_entity.name, record.legal_entity.finess
+        )
+
+    def value_legal_entity(self, record):
         return f"{record.legal_entity.name} ({record.legal_entity.finess})"
 
     def render_department(self, record):
         return record.department.name if record.department_id else "—"
 
 
-class StructureTable(tables.Table):
+class StructureTable(FastRowsMixin, tables.Table):
+    # The table's name for a screen reader and its scrolling region (django_tables2/dsfr.html).
+    caption = _("Structures de coopération")
     short_code = tables.Column(verbose_name=_("Code"), default="—")
     name = tables.Column(verbose_name=_("Nom"), linkify=True)
     kind = tables.Column(verbose_name=_("Forme juridique"))

@@ -154,6 +154,46 @@ def login(session, host, username):
     )
     if "/connexion/" in answer.url:
         raise RuntimeError(f"Connexion refusée pour {username}")
+    if "/double-authentification/" in answer.url:
+        answer = _second_factor(session, host, username, answer, counted)
+    return answer
+
+
+# The TOTP secret each negotiator set up in this run (accounts.second_factor: required of ARS password accounts).
+TOTP_SECRETS = {}
+TOTP_SECRET = re.compile(r'data-testid="totp-secret">([A-Z2-7 ]+)<')
+
+
+def totp_code(secret: str, step_offset: int = 0) -> str:
+    """RFC 6238, as an authenticator app computes it (30 s, 6 digits, SHA-1)."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+
+    counter = int(time.time() // 30) + step_offset
+    digest = hmac.new(base64.b32decode(secret.replace(" ", "")), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def _second_factor(session, host, username, answer, counted):
+    """Set up the authenticator (first login) or give its code (next step: a code serves once)."""
+    path = urlsplit(answer.url).path
+    found = TOTP_SECRET.search(answer.text)
+    if found:
+        TOTP_SECRETS[username] = found.group(1)
+    if username not in TOTP_SECRETS:
+        raise RuntimeError(f"Double authentification de {username} sans sa clé : relancez prepare_loadtest")
+    code = totp_code(TOTP_SECRETS[username], 0 if found else 1)
+    answer = session.post(
+        f"{host}{path}",
+        data={"csrfmiddlewaretoken": CSRF.search(answer.text).group(1), "code": code, "next": ""},
+        headers={"Referer": answer.url},
+        **({"name": f"{path} [POST]"} if counted else {}),
+    )
+    if "/double-authentification/" in answer.url:
+        raise RuntimeError(f"Code de double authentification refusé pour {username}")
     return answer
 
 

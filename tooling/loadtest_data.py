@@ -13,8 +13,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import EntityMembership, Role, User
 from cooperations.models import LegalEntity, Region, StructureKind
+from cooperations.services import set_legal_name
 from cpom import services as cpom_services
 from cpom.models import Cpom
 from demo.cpoms import _commitment, _indicator, _sign
@@ -86,10 +87,11 @@ def _user(username, password, role, region=None, legal_entity=None):
         email=f"{username}@charge.invalid",
         role=role,
         region=region if role != Role.DIRECTOR else None,
-        legal_entity=legal_entity,
     )
     user.set_password(password)
     user.save()
+    if legal_entity is not None:
+        EntityMembership.objects.create(user=user, legal_entity=legal_entity)
     return user
 
 
@@ -129,6 +131,11 @@ def build(directors=60, negotiators=5, drafts=10, region_code="11", year=None, p
         )
         for label in DECLARED:
             _indicator(commitment, label, negotiator, "8", year - 2, TARGETS)
+        if entity.name_is_provisional:
+            # A CPOM is never signed under a name deduced from the sites: the ARS establishes it, as in a région.
+            set_legal_name(
+                entity, negotiator, entity.name[:255], "Test de charge : nom repris des sites, établi par l’ARS"
+            )
         _sign(cpom, negotiator, datetime.date(year - 1, 2, 1))
         signed_cpoms.append(cpom)
         if index <= drafts:

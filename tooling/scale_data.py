@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from django.db.models import DateField, DecimalField, Exists, JSONField, Max, OuterRef
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import EntityMembership, Role, User
 from cooperations.models import (
     CooperationStructure,
     Establishment,
@@ -64,6 +64,7 @@ from cpom.models import (
     Theme,
 )
 from cpom.versions import COMMITMENT_LABELS, INDICATOR_LABELS, format_date, target_label
+from diagnostics.models import Diagnostic
 from indicators.models import (
     Campaign,
     CampaignPhase,
@@ -73,6 +74,7 @@ from indicators.models import (
     DeclarationNote,
     DeclarationStatus,
 )
+from reviews.models import AnnualReview
 
 SCALE_REFERENCE_PREFIX = "ECHELLE-"
 SCALE_USERNAME_PREFIX = "echelle-"
@@ -318,6 +320,17 @@ class RowWriter:
         if not rows:
             return
         fields = [model._meta.get_field(column) for column in columns]
+        # The columns not given take their field's default, as a model instance would:
+        # a field added later (with its default) needs no change here.
+        given = {f.attname for f in fields}
+        defaults = [
+            f
+            for f in model._meta.concrete_fields
+            if f.attname not in given and not f.primary_key and not f.null and f.get_default() is not None
+        ]
+        if defaults:
+            fields += defaults
+            rows = [[*row, *(f.get_default() for f in defaults)] for row in rows]
         preparers = self._preparers(fields)
         if any(preparers):
             rows = [[v if p is None else p(v) for p, v in zip(preparers, row, strict=True)] for row in rows]
@@ -441,14 +454,26 @@ def _make_users(regions, entities, password):
                               region_id=code, first_name="Négociateur", last_name=f"ARS {code} n° {k}"))  # fmt: skip
         users.append(User(username=f"{SCALE_USERNAME_PREFIX}observateur-{code}", role=Role.OBSERVER, region_id=code,
                           first_name="Observateur", last_name=f"ARS {code}"))  # fmt: skip
+    # The national team: an administrator who sees every région (and the Django admin, for its changelists).
+    users.append(User(username=f"{SCALE_USERNAME_PREFIX}admin", role=Role.ADMIN, is_staff=True, is_superuser=True,
+                      first_name="Administrateur", last_name="national"))  # fmt: skip
+    directors = {}
     for entity in entities:
-        users.append(User(username=f"{SCALE_USERNAME_PREFIX}directeur-{entity.finess}", role=Role.DIRECTOR,
-                          legal_entity_id=entity.pk, first_name="Directeur", last_name=entity.name[:150]))  # fmt: skip
+        username = f"{SCALE_USERNAME_PREFIX}directeur-{entity.finess}"
+        directors[username] = entity.pk
+        users.append(User(username=username, role=Role.DIRECTOR, first_name="Directeur",
+                          last_name=entity.name[:150]))  # fmt: skip
     for user in users:
         user.password = encoded
         user.email = f"{user.username}@echelle.invalid"
     User.objects.bulk_create(users, batch_size=BATCH)
-    return {u.username: u for u in User.objects.filter(username__startswith=SCALE_USERNAME_PREFIX)}
+    created = {u.username: u for u in User.objects.filter(username__startswith=SCALE_USERNAME_PREFIX)}
+    # A director's entity is a membership (one per legal entity he works for).
+    EntityMembership.objects.bulk_create(
+        [EntityMembership(user=created[name], legal_entity_id=entity_id) for name, entity_id in directors.items()],
+        batch_size=BATCH,
+    )
+    return created
 
 
 def _campaign_windows(year, last_year, today):
@@ -957,6 +982,11 @@ def remove_scale_data(log=print) -> dict:
             wipe("historique", history.model.objects.filter(id__in=queryset.values("pk")))
 
     cpoms = Cpom.objects.filter(reference__startswith=SCALE_REFERENCE_PREFIX)
+    # What a benchmark adds on the generated set (bench_pages: a diagnostic, a yearly review), with the ORM.
+    removed["revues"] = AnnualReview.objects.filter(cpom__in=cpoms).delete()[0]
+    removed["diagnostics"] = Diagnostic.objects.filter(created_by__username__startswith=SCALE_USERNAME_PREFIX).delete()[
+        0
+    ]
     commitments = Commitment.objects.filter(cpom__in=cpoms)
     indicators = Indicator.objects.filter(commitment__in=commitments)
     declarations = Declaration.objects.filter(indicator__in=indicators)
@@ -1049,7 +1079,7 @@ def scale_fingerprint() -> str:
     queries = [
         User.objects.filter(username__startswith=SCALE_USERNAME_PREFIX)
         .order_by("username")
-        .values_list("username", "role", "region_id", "legal_entity__finess"),
+        .values_list("username", "role", "region_id", "entity_memberships__legal_entity__finess"),
         Cpom.objects.filter(reference__startswith=prefix)
         .order_by("reference")
         .values_list("reference", "legal_entity__finess", "first_year", "last_year", "status", "signed_on"),

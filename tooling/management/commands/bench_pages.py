@@ -7,13 +7,26 @@
 3. the application served by gunicorn on 127.0.0.1 (production settings:
    DEBUG=0, cached templates, hashed static files), each page loaded by a
    fixed number of client threads for a fixed time: requests per second, p95
-   latency, and the ratio to a bare Django view (``/sante/vivant/``).
+   latency, and the ratio to a bare Django view (``/sante/vivant/``);
+4. each list page beside the Django admin changelist of the same model, with
+   the same rows per page (100), in the same run: server time and req/s;
+5. the annexes of France as a ZIP: a sample of the generated CPOMs rendered
+   into an archive, then read again from their stored bytes, extrapolated to
+   every CPOM and to the number of workers.
 
-The users log in through the login form with the generated password; the
+Every page is measured for the role that uses it and for a national
+administrator (``echelle-admin``). The second size is factor 1 (the national
+set) on PostgreSQL only: on SQLite the two sizes are the factor ÷ growth and
+the factor (the query counts still compare ×growth).
+
+The users log in through the login form with the generated password (and
+give the TOTP second factor an ARS account owes, as its owner would); the
 session cookie (``Secure`` under DEBUG=0) is sent back by hand over plain
 http, which the server accepts: only browsers hold back a secure cookie."""
 
+import base64
 import http.client
+import io
 import json
 import logging
 import os
@@ -34,17 +47,25 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, reset_queries
+from django.db import connection, reset_queries, transaction
 from django.db.models import Count
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import Role, User
 from cooperations.models import LegalEntity
-from cpom.models import Cpom, Indicator, IndicatorKind
-from indicators.models import Campaign
+from core.values import ngettext
+from cpom.annex import write_archive
+from cpom.models import AnnexFile, Commitment, Cpom, Indicator, IndicatorKind
+from diagnostics.models import Diagnostic, Scope
+from diagnostics.services import open_diagnostic
+from indicators.models import Campaign, Declaration
+from reviews.models import AnnualReview
+from reviews.services import seed_review
 from tooling.scale_data import (
     DEFAULT_PASSWORD,
     DEFAULT_SEED,
@@ -55,7 +76,10 @@ from tooling.scale_data import (
 )
 
 HOST = "127.0.0.1"
-RATIO_FLOOR = 0.5
+RATIO_FLOOR = 0.1
+SQLITE_MAX_FACTOR = 0.1  # factor 1 (3,000 CPOM) only on PostgreSQL
+ADMIN = f"{SCALE_USERNAME_PREFIX}admin"
+LIST_ROWS = 100  # rows per page of a list and of its admin changelist, side by side
 
 
 @dataclass
@@ -64,8 +88,10 @@ class Page:
     label: str
     username: str | None  # None: anonymous
     url: str = ""
+    versus: str = ""  # the key of the page this one is compared with (an admin changelist → its list)
     queries: dict = field(default_factory=dict)  # size label → count
-    server_ms: dict = field(default_factory=dict)
+    server_ms: dict = field(default_factory=dict)  # size label → median
+    server_p95: dict = field(default_factory=dict)
     rate: float = 0.0
     p95: float = 0.0
     errors: int = 0
@@ -88,6 +114,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8101, help="Port de gunicorn (un port libre sinon).")
         parser.add_argument("--no-load", action="store_true", help="Requêtes SQL seulement, sans gunicorn.")
         parser.add_argument("--keep", action="store_true", help="Garde le jeu généré à la fin.")
+        parser.add_argument("--runs", type=int, default=7, help="Requêtes par page pour le temps serveur.")
+        parser.add_argument(
+            "--annex-sample", type=int, default=10, help="CPOM rendus pour estimer le ZIP de France (0 : aucun)."
+        )
 
     def handle(self, *args, **options):
         self.options = options
@@ -98,6 +128,11 @@ class Command(BaseCommand):
             call_command("load_reference_data", stdout=self.stdout, verbosity=0)
             call_command("build_demo_ght", stdout=self.stdout)  # the GHT memberships, as in the demo
         base, big = options["factor"], options["factor"] * options["growth"]
+        if connection.vendor != "postgresql" and big > SQLITE_MAX_FACTOR:
+            base, big = base / options["growth"], base
+            self.stdout.write(
+                f"SQLite : facteurs {base:g} et {big:g} (le facteur 1, national, se mesure sur PostgreSQL)."
+            )
         sizes = [f"{base:g}", f"{big:g}"]
         try:
             pages = None
@@ -113,6 +148,9 @@ class Command(BaseCommand):
             if not options["no_load"]:
                 self.stdout.write(self.style.MIGRATE_HEADING(f"Charge sous gunicorn, facteur {sizes[1]}"))
                 self._load(pages, password)
+            if options["annex_sample"] > 0:
+                self.stdout.write(self.style.MIGRATE_HEADING(f"Annexes de France en ZIP, facteur {sizes[1]}"))
+                self._annexes(options["annex_sample"])
         finally:
             if not options["keep"]:
                 remove_scale_data(log=self.stdout.write)
@@ -155,49 +193,88 @@ class Command(BaseCommand):
             .first()
         )
         finess = due["commitment__cpom__legal_entity__finess"]
+        # One from a library template at every size: its page then carries the peer distribution too.
         indicator = (
-            Indicator.objects.filter(commitment__cpom__in=generated.filter(region_id=region))
+            Indicator.objects.filter(commitment__cpom__in=generated.filter(region_id=region), template__isnull=False)
             .annotate(n=Count("declarations"))
             .order_by("-n", "commitment__cpom__reference", "commitment__position", "position")
             .first()
         )
         director = f"{SCALE_USERNAME_PREFIX}directeur-{finess}"
-        pages = [
-            Page("alive", "vue Django nue (/sante/vivant/)", None, reverse("alive")),
-            Page("establishments", "liste des établissements", negotiator, reverse("cooperations:establishment_list")),
-            Page("cpoms", "liste des CPOM", negotiator, reverse("cpom:cpom_list")),
-            Page("cpom", f"page d’un CPOM ({cpom.n} engagements)", negotiator, cpom.get_absolute_url()),
-            Page(
-                "declare",
-                "« Mes indicateurs » d’un directeur",
-                director,
-                reverse("indicators:declare", args=[campaign.pk, finess]),
-            ),
-            Page(
-                "dashboard",
-                "tableau de bord de la campagne",
-                negotiator,
-                reverse("indicators:campaign_dashboard", args=[campaign.pk]),
-            ),
-            Page(
-                "queue",
-                "file de validation",
-                negotiator,
-                reverse("indicators:validation_queue", args=[campaign.pk]),
-            ),
-            Page(
-                "indicator",
-                "page d’un indicateur (graphique)",
-                negotiator,
-                reverse("indicators:indicator_detail", args=[indicator.pk]),
-            ),  # fmt: skip
-        ]
-        if previous:
-            for page, before in zip(pages, previous, strict=True):
-                page.queries, page.server_ms = before.queries, before.server_ms
+        User.objects.get_or_create(  # generated sets of older versions had no national administrator
+            username=ADMIN,
+            defaults={"role": Role.ADMIN, "is_staff": True, "is_superuser": True,
+                      "password": User.objects.get(username=negotiator).password},
+        )  # fmt: skip
+        # A signed CPOM's commitments are frozen: the form is measured on one still in negotiation.
+        commitment = (
+            Commitment.objects.filter(cpom__in=generated.filter(region_id=region, signed_on__isnull=True))
+            .order_by("cpom__reference", "position")
+            .first()
+        )
+        declaration = (
+            Declaration.objects.filter(campaign=campaign, indicator__commitment__cpom__region_id=region)
+            .order_by("-submitted_at", "pk")
+            .first()
+        )
+        # A diagnostic of the CPOM's département and the review of its first year, made as the negotiator
+        # would (removed with the generated set): their pages are measured too.
+        lead = User.objects.get(username=negotiator)
+        diagnostic = Diagnostic.objects.filter(created_by=lead).first() or open_diagnostic(
+            lead, Scope.DEPARTMENT, cpom.legal_entity.department
+        )
+        review = AnnualReview.objects.filter(cpom=cpom).first() or seed_review(cpom, lead, cpom.first_year)
+        wide = f"?per_page={LIST_ROWS}"
+        main = [
+            ("establishments", "établissements", negotiator, reverse("cooperations:establishment_list")),
+            ("structures", "structures de coopération", negotiator, reverse("cooperations:structure_list")),
+            ("cpoms", "liste des CPOM", negotiator, reverse("cpom:cpom_list")),
+            ("cpom", f"page d’un CPOM ({cpom.n} engagements)", negotiator, cpom.get_absolute_url()),
+            # At a small factor the région may have no CPOM still in negotiation: the form is then not measured.
+            *([("commitment", "formulaire d’un engagement", negotiator,
+                reverse("cpom:commitment_update", args=[commitment.pk]))] if commitment else []),
+            ("declare", "« Mes indicateurs »", director, reverse("indicators:declare", args=[campaign.pk, finess])),
+            ("dashboard", "tableau de bord de campagne", negotiator,
+             reverse("indicators:campaign_dashboard", args=[campaign.pk])),
+            ("queue", "file de validation", negotiator, reverse("indicators:validation_queue", args=[campaign.pk])),
+            ("indicator", "page d’un indicateur", negotiator, reverse("indicators:indicator_detail", args=[indicator.pk])),
+            ("audit", "journal des modifications", ADMIN, reverse("audit_log")),  # admins only
+            ("diagnostic", "page d’un diagnostic", negotiator, reverse("diagnostics:diagnostic_detail", args=[diagnostic.pk])),
+            ("territory", "page de la région (carte, réseau)", negotiator, reverse("territories:region", args=[region])),
+            ("review", "revue annuelle d’un CPOM", negotiator, reverse("reviews:review", args=[cpom.pk, review.year])),
+            ("reviews", "revues de la région", negotiator, reverse("reviews:region")),
+            ("notifications", "notifications", negotiator, reverse("notifications:list")),
+            ("users", "utilisateurs", ADMIN, reverse("portal:user_list")),
+        ]  # fmt: skip
+        if declaration is not None:
+            main.insert(8, ("declaration", "page d’une déclaration", negotiator, declaration.get_absolute_url()))
+        pages = [Page("alive", "vue Django nue (/sante/vivant/)", None, reverse("alive"))]
+        for key, label, username, url in main:
+            pages.append(Page(key, f"{label} — {_role(username)}", username, url))
+            if username != ADMIN:
+                pages.append(Page(f"{key}-admin", f"{label} — admin national", ADMIN, url))
+        # Each list beside the Django admin changelist of the same model, same rows per page, same user.
+        for key, label, url, changelist in (
+            ("establishments", "établissements", reverse("cooperations:establishment_list"),
+             reverse("admin:cooperations_establishment_changelist")),
+            ("structures", "structures", reverse("cooperations:structure_list"),
+             reverse("admin:cooperations_cooperationstructure_changelist")),
+            ("cpoms", "CPOM", reverse("cpom:cpom_list"), reverse("admin:cpom_cpom_changelist")),
+        ):  # fmt: skip
+            pages.append(Page(f"{key}-{LIST_ROWS}", f"{label}, {LIST_ROWS} lignes — admin national", ADMIN,
+                              url + wide))  # fmt: skip
+            pages.append(Page(f"{key}-django-admin", f"admin Django, {label}, {LIST_ROWS} lignes", ADMIN,
+                              changelist, versus=f"{key}-{LIST_ROWS}"))  # fmt: skip
+        # The figures of the smaller size, by page (a page may exist at one size only: no CPOM in negotiation).
+        earlier = {page.key: page for page in previous or ()}
+        for page in pages:
+            if page.key in earlier:
+                before = earlier[page.key]
+                page.queries, page.server_ms, page.server_p95 = before.queries, before.server_ms, before.server_p95
         return pages
 
-    def _count_queries(self, pages, size, runs=3):
+    def _count_queries(self, pages, size):
+        runs = max(3, self.options["runs"])
         clients = {}
         for page in pages:
             client = clients.get(page.username)
@@ -206,7 +283,8 @@ class Command(BaseCommand):
                 if page.username:
                     client.force_login(User.objects.get(username=page.username))
             times = []
-            for _ in range(runs):  # the first run fills the caches; the last one is counted
+            client.get(page.url)  # fills the caches
+            for _ in range(runs):  # the last one is counted
                 reset_queries()
                 with CaptureQueriesContext(connection) as queries:
                     begin = time.perf_counter()
@@ -216,7 +294,11 @@ class Command(BaseCommand):
                     raise CommandError(f"{page.url} : réponse {response.status_code}")
             page.queries[size] = len(queries)
             page.server_ms[size] = statistics.median(times) * 1000
-            self.stdout.write(f"  {page.label} : {len(queries)} requêtes SQL, {page.server_ms[size]:.0f} ms")
+            page.server_p95[size] = _p95(times) * 1000
+            self.stdout.write(
+                f"  {page.label} : {len(queries)} requêtes SQL, médiane {page.server_ms[size]:.1f} ms, "
+                f"p95 {page.server_p95[size]:.1f} ms"
+            )
 
     # --- Load under gunicorn -------------------------------------------------------------------------
 
@@ -289,13 +371,60 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 server.kill()
 
+    def _annexes(self, sample):
+        """The annexes of France as a ZIP: ``sample`` generated CPOMs rendered into an archive (as the
+        worker does), then the same archive again, its signed versions read from their stored bytes;
+        extrapolated to every generated CPOM and to the workers. Rolled back, files in a temporary folder."""
+        ids = list(
+            Cpom.objects.filter(reference__startswith=SCALE_REFERENCE_PREFIX)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        chosen = ids[:: max(1, len(ids) // sample)][:sample]
+        if not chosen:
+            return
+        user = User.objects.get(username=ADMIN)
+        with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+            try:
+                with transaction.atomic():
+                    AnnexFile.objects.filter(cpom_id__in=chosen).delete()
+                    begin = time.perf_counter()
+                    first = io.BytesIO()
+                    write_archive(chosen, user, first)
+                    rendered = time.perf_counter() - begin
+                    begin = time.perf_counter()
+                    write_archive(chosen, user, io.BytesIO())
+                    stored = time.perf_counter() - begin
+                    raise _RollbackError
+            except _RollbackError:
+                pass
+        signed = Cpom.objects.filter(pk__in=chosen, signed_on__isnull=False).count()
+        workers = self.options["workers"]
+        first_total = rendered / len(chosen) * len(ids)
+        # Once each signed version's PDF is stored, only the drafts (CPOMs in negotiation) are rendered again.
+        steady_total = stored / len(chosen) * len(ids)
+        self.annex_summary = (
+            f"ZIP des annexes de France : {len(chosen)} CPOM rendus en {rendered:.1f} s ({rendered / len(chosen):.2f} s "
+            f"l’annexe, {len(first.getvalue()) / 2**20:.1f} Mo) ; relus en {stored:.1f} s ("
+            + ngettext("%(n)s version signée servie", "%(n)s versions signées servies", signed) % {"n": signed}
+            + " depuis les octets stockés, "
+            + ngettext("%(n)s projet rendu", "%(n)s projets rendus", len(chosen) - signed) % {"n": len(chosen) - signed}
+            + f" à nouveau). Pour les {len(ids)} CPOM "
+            f"du jeu : premier export {first_total / 60:.1f} min avec 1 worker ; ensuite {steady_total / 60:.1f} min "
+            f"avec 1 worker, {steady_total / workers / 60:.1f} min avec {workers} (une archive par région, en "
+            f"parallèle ; objectif ≤ 5 min pour 3 000 CPOM)."
+        )
+        self.stdout.write("  " + self.annex_summary)
+
     def _table(self, pages, sizes):
         small, big = sizes
         bare = next((p.rate for p in pages if p.key == "alive"), 0)
+        by_key = {p.key: p for p in pages}
         header = (
-            f"{'page':<42} {'req/s':>7} {'ratio':>6} {'p95 ms':>7} {'SQL ' + small + '×':>10} {'SQL ' + big + '×':>10}"
+            f"{'page — rôle':<52} {'méd ' + small:>8} {'p95 ' + small:>8} {'méd ' + big:>8} {'p95 ' + big:>8} "
+            f"{'SQL ' + small:>7} {'SQL ' + big:>7} {'req/s':>7} {'ratio':>6} {'p95 ch':>7}"
         )
-        self.stdout.write(self.style.MIGRATE_HEADING("\nRésultats"))
+        self.stdout.write(self.style.MIGRATE_HEADING("\nRésultats (temps serveur en ms ; ratio : débit ÷ vue nue)"))
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         grown = []
@@ -310,13 +439,46 @@ class Command(BaseCommand):
                 flags.append(f"ratio < {RATIO_FLOOR:g}")
             if page.errors:
                 flags.append(f"{page.errors} erreurs")
-            rate = f"{page.rate:7.1f}" if page.rate else f"{'—':>7}"
-            ratio_text = f"{ratio:6.2f}" if page.rate else f"{'—':>6}"
-            p95 = f"{page.p95:7.0f}" if page.rate else f"{'—':>7}"
+            versus = by_key.get(page.versus)
+            if versus is not None and page.server_ms.get(big) and versus.server_ms.get(big):
+                flags.append(
+                    f"notre liste : {versus.server_ms[big] / page.server_ms[big]:.2f} × le temps de l’admin"
+                    + (f", {versus.rate / page.rate:.2f} × son débit" if page.rate and versus.rate else "")
+                )
             self.stdout.write(
-                f"{page.label[:42]:<42} {rate} {ratio_text} {p95} {_n(before):>10} {_n(after):>10}  {' ; '.join(flags)}"
+                f"{page.label[:52]:<52} {_ms(page.server_ms.get(small)):>8} {_ms(page.server_p95.get(small)):>8} "
+                f"{_ms(page.server_ms.get(big)):>8} {_ms(page.server_p95.get(big)):>8} {_n(before):>7} {_n(after):>7} "
+                f"{_rate(page.rate):>7} {(f'{ratio:.2f}' if page.rate else '—'):>6} "
+                f"{(f'{page.p95:.0f}' if page.rate else '—'):>7}  {' ; '.join(flags)}"
             )
+        if getattr(self, "annex_summary", ""):
+            self.stdout.write(self.annex_summary)
         return grown
+
+
+class _RollbackError(Exception):
+    pass
+
+
+def _role(username):
+    if username == ADMIN:
+        return "admin national"
+    for word, label in (("negociateur", "négociateur"), ("directeur", "directeur"), ("observateur", "observateur")):
+        if username and word in username:
+            return label
+    return "anonyme"
+
+
+def _p95(values):
+    return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else values[0]
+
+
+def _ms(value):
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _rate(value):
+    return f"{value:.1f}" if value else "—"
 
 
 def _static_is_current(static_root):
@@ -386,25 +548,57 @@ def _cookies(headers, jar):
     return jar
 
 
-def _login(port, username, password):
-    """Log in through the form, as a browser would; return the Cookie header."""
-    path = reverse("login")
-    status, headers, body = _get(port, path)
-    jar = _cookies(headers, {})
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if status != 200 or token is None:
-        raise CommandError(f"Page de connexion inattendue ({status}).")
-    form = urllib.parse.urlencode(
-        {"username": username, "password": password, "csrfmiddlewaretoken": token.group(1).decode()}
-    )
-    cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
-    status, headers, _body = _request(
-        port, "POST", path, {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, form
-    )
+def _jar_header(jar):
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def _submit(port, path, jar, fields):
+    """GET the form at ``path``, then POST its CSRF token with ``fields`` (a dict, or a function of the
+    form page giving it), as a browser would: (status, headers, jar)."""
+    status, headers, page = _get(port, path, _jar_header(jar))
     jar = _cookies(headers, jar)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if status != 200 or token is None:
+        raise CommandError(f"Formulaire {path} inattendu ({status}).")
+    values = fields(page) if callable(fields) else fields
+    form = urllib.parse.urlencode({**values, "csrfmiddlewaretoken": token.group(1).decode()})
+    status, headers, _body = _request(
+        port, "POST", path, {"Cookie": _jar_header(jar), "Content-Type": "application/x-www-form-urlencoded"}, form
+    )
+    return status, headers, _cookies(headers, jar)
+
+
+def _login(port, username, password):
+    """Log in through the form, as a browser would, then give the second factor an ARS account owes
+    (set up at its first password login with the secret the page shows, or the code of the device it
+    has); return the Cookie header."""
+    status, _headers, jar = _submit(port, reverse("login"), {}, {"username": username, "password": password})
     if status != 302:
         raise CommandError(f"Connexion de {username} refusée ({status}) : le mot de passe est-il celui du jeu généré ?")
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
+    status, headers, _body = _get(port, reverse("home"), _jar_header(jar))
+    location = dict((k.lower(), v) for k, v in headers).get("location", "")
+    setup, verify = reverse("otp_setup"), reverse("otp_verify")
+    if status == 302 and location.startswith(setup):
+
+        def code_of_secret_shown(page):
+            shown = re.search(rb'data-testid="totp-secret">([^<]+)<', page)
+            if shown is None:
+                raise CommandError(f"Secret de double authentification introuvable pour {username}.")
+            return {"code": _totp(base64.b32decode(shown.group(1).decode().replace(" ", "")))}
+
+        status, _headers, jar = _submit(port, setup, jar, code_of_secret_shown)
+    elif status == 302 and location.startswith(verify):
+        key = bytes.fromhex(TOTPDevice.objects.get(user__username=username, confirmed=True).key)
+        status, _headers, jar = _submit(port, verify, jar, {"code": _totp(key)})
+    else:
+        return _jar_header(jar)
+    if status != 302:
+        raise CommandError(f"Double authentification de {username} refusée ({status}).")
+    return _jar_header(jar)
+
+
+def _totp(key: bytes) -> str:
+    return f"{TOTP(key, step=30, digits=6).token():06d}"
 
 
 def _hammer(port, path, cookie, duration, threads):
