@@ -13,18 +13,33 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+# axe-core for the accessibility check (tests/e2e/test_accessibility.py), from the npm registry at its locked version.
+tests/axe/node_modules/.installed: tests/axe/package.json tests/axe/package-lock.json
+	npm ci --prefix tests/axe --no-audit --no-fund --silent
+	touch $@
+
+setup: $(VENV)/.installed tests/axe/node_modules/.installed
 
 ## Install, migrate, load the real reference data, create the demo users, serve.
 demo: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference_data
+	$(PY) manage.py load_peer_figures
 	$(PY) manage.py seed_demo
 	@echo "Application : http://$(HOST)/"
 	SITE_URL=$${SITE_URL:-http://$(HOST)} $(PY) manage.py runserver $(HOST)
 
+## The demo with the ProConnect button, signed in through a local provider (tooling/oidc_provider.py): no internet.
+PROCONNECT_PORT ?= 8090
+proconnect-demo: setup
+	$(PY) manage.py proconnect_provider --port $(PROCONNECT_PORT) --client-id cpom-local --client-secret secret-local-demonstration-only & \
+	PROVIDER=$$!; trap "kill $$PROVIDER" EXIT INT TERM; \
+	PROCONNECT_DISCOVERY_URL=http://127.0.0.1:$(PROCONNECT_PORT)/.well-known/openid-configuration \
+	PROCONNECT_CLIENT_ID=cpom-local PROCONNECT_CLIENT_SECRET=secret-local-demonstration-only $(MAKE) demo
+
 reference: setup
 	$(PY) manage.py load_reference_data
+	$(PY) manage.py load_peer_figures
 
 ## The whole suite: lint, layers between apps (import-linter), Django checks, migrations up to date, pytest (browser journeys included).
 test: setup
@@ -79,7 +94,7 @@ restore:
 
 ## The API's OpenAPI schema, kept in the repository (api/schema.yml) so that a change shows in review;
 ## a test of make test fails while it differs from what the code generates.
-.PHONY: api-schema
+.PHONY: api-schema proconnect-demo
 api-schema: setup
 	$(PY) manage.py spectacular --lang fr --validate --fail-on-warn --file api/schema.yml
 

@@ -6,7 +6,7 @@ endpoints, which ask them. What a token *sees* is its user's
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from accounts.scopes import is_admin, member_of, negotiates_in, signed_in
+from accounts.scopes import directs, is_admin, negotiates_in, signed_in
 from api.models import ApiToken, TokenKind
 
 
@@ -19,7 +19,7 @@ def can_issue_region_token(user, region_id) -> bool:
 
 def can_issue_entity_token(user, legal_entity_id) -> bool:
     """An entity's token (its own system reads and declares): its director."""
-    return member_of(user, legal_entity_id)
+    return directs(user, legal_entity_id)
 
 
 def may_hold(user, token) -> bool:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.scopes import directed_entity_ids
 from api import permissions
 from api.models import SHOWN_PREFIX_LENGTH, TOKEN_PREFIX, ApiToken, TokenKind, hash_key
 
@@ -33,7 +34,7 @@ def default_kind(user):
 
 
 @transaction.atomic
-def issue_token(user, name, days=None, region=None) -> tuple[ApiToken, str]:
+def issue_token(user, name, days=None, region=None, entity=None) -> tuple[ApiToken, str]:
     """Create a token for ``user``: an entity's token for a director, a
     région's otherwise (``region``: the négociateur's own by default).
     Returns the token and its secret, which is never stored nor shown again."""
@@ -47,9 +48,10 @@ def issue_token(user, name, days=None, region=None) -> tuple[ApiToken, str]:
         raise ValidationError(_("La durée de validité va de 1 à %(max)s jours.") % {"max": settings.API_TOKEN_MAX_DAYS})
     token = ApiToken(name=name, user=user, expires_at=timezone.now() + datetime.timedelta(days=days))
     if user.is_director:
-        if not permissions.can_issue_entity_token(user, user.legal_entity_id):
+        entity_id = entity.pk if entity is not None else next(iter(directed_entity_ids(user)), None)
+        if not permissions.can_issue_entity_token(user, entity_id):
             raise PermissionDenied
-        token.kind, token.legal_entity_id = TokenKind.ENTITY, user.legal_entity_id
+        token.kind, token.legal_entity_id = TokenKind.ENTITY, entity_id
     else:
         region_id = region.pk if region is not None else user.region_id
         if region_id is None:

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from audit.trail import ACTIONS, Cursor, Search, audited_models
@@ -22,7 +23,7 @@ class AuditSearchForm(DsfrFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", _("Tous"))] + [
-            (label, str(model._meta.verbose_name).capitalize()) for label, model in audited_models().items()
+            (label, capfirst(str(model._meta.verbose_name))) for label, model in audited_models().items()
         ]
 
     def clean(self):

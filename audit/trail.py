@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import registered_models
 
-AUDITED_APPS = ("accounts", "cooperations", "cpom", "indicators", "diagnostics")
+AUDITED_APPS = ("accounts", "cooperations", "cpom", "indicators", "diagnostics", "reviews")
 # Fields a search on the object's name looks in, where the model has them.
 SEARCHED_FIELDS = ("name", "title", "label", "reference", "finess", "username", "text", "reason", "original_name")
 ACTIONS = {"+": _("Création"), "~": _("Modification"), "-": _("Suppression")}

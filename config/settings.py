@@ -64,24 +64,35 @@ INSTALLED_APPS = [
     "cpom",
     "indicators",
     "diagnostics",
+    "reviews",
     "audit",
+    "notifications",
     "portal",
     "api",
     "opendata",
+    "territories",
     "demo",
     "tooling",
     "axes",
+    # The second factor (TOTP) of password accounts: accounts/second_factor.py
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed after every middleware below has written them (BREACH: see core/compression.py).
+    "core.compression.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A password session of an account that needs a second factor reaches only its pages until verified.
+    "accounts.second_factor.SecondFactorMiddleware",
     "core.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -104,6 +115,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "notifications.context_processors.unread",
+                "accounts.context_processors.acting",
             ],
         },
     },
@@ -222,7 +235,9 @@ DSFR_MARK_OPTIONAL_FIELDS = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["dsfr_crispy"]
 CRISPY_TEMPLATE_PACK = "dsfr_crispy"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/dsfr.html"
-DJANGO_TABLES2_TABLE_ATTRS = {"class": "fr-table"}
+# No class on the <table>: the DSFR's fr-table is the wrapper of django_tables2/dsfr.html (on the table too, its
+# margins left an empty band under the last row).
+DJANGO_TABLES2_TABLE_ATTRS = {}
 
 SITE_TITLE = "Coopérations territoriales — CPOM Volet 3"
 SITE_TAGLINE = "Engagements de coopération des contrats pluriannuels d’objectifs et de moyens"
@@ -258,10 +273,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
     "purge-unneeded-evidence": {"task": "indicators.tasks.purge_evidence", "schedule": crontab(hour=3, minute=45)},
+    "deactivate-unused-accounts": {"task": "accounts.tasks.deactivate_unused", "schedule": crontab(hour=5, minute=0)},
 }
+# Accounts unused this many days are warned by email, then deactivated ACCOUNT_WARNING_DAYS later.
+ACCOUNT_INACTIVITY_DAYS = int(os.environ.get("ACCOUNT_INACTIVITY_DAYS", "180"))
+ACCOUNT_WARNING_DAYS = int(os.environ.get("ACCOUNT_WARNING_DAYS", "14"))
 
+# Redis away costs speed, never a page (core.cache); a dead host is given up fast.
+REDIS_CACHE = {
+    "BACKEND": "core.cache.ResilientRedisCache",
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {**REDIS_CACHE, "LOCATION": REDIS_URL}}
 
 # Production hardening: on whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True
@@ -270,7 +294,11 @@ SESSION_COOKIE_HTTPONLY = True
 # address (a typing user), a user name from every address (rotating addresses
 # gives no fresh attempts, yet one address cannot lock a name for everyone at the
 # tight limit), an address whatever the name (one address spraying names).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.proconnect.ProConnectBackend",
+]
 LOGIN_FAILURE_LIMITS = {
     ("username", "ip_address"): max(1, int(os.environ.get("AXES_FAILURE_LIMIT", "5"))),
     ("username",): max(1, int(os.environ.get("AXES_USERNAME_FAILURE_LIMIT", "20"))),
@@ -421,3 +449,44 @@ if SENTRY_DSN:
         release=os.environ.get("SENTRY_RELEASE") or None,
         traces_sample_rate=os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or "0",
     )
+
+# ProConnect, the State's sign-in (OpenID Connect, accounts/proconnect.py). On only when the client id and secret
+# are set with either the discovery URL or the four endpoints (an explicit endpoint wins over the discovered one);
+# otherwise no button and its URLs answer 404. The test and production platforms differ: nothing is hard-coded.
+PROCONNECT_DISCOVERY_URL = os.environ.get("PROCONNECT_DISCOVERY_URL", "")
+PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER", "")
+PROCONNECT_AUTHORIZATION_ENDPOINT = os.environ.get("PROCONNECT_AUTHORIZATION_ENDPOINT", "")
+PROCONNECT_TOKEN_ENDPOINT = os.environ.get("PROCONNECT_TOKEN_ENDPOINT", "")
+PROCONNECT_USERINFO_ENDPOINT = os.environ.get("PROCONNECT_USERINFO_ENDPOINT", "")
+PROCONNECT_JWKS_ENDPOINT = os.environ.get("PROCONNECT_JWKS_ENDPOINT", "")
+PROCONNECT_END_SESSION_ENDPOINT = os.environ.get("PROCONNECT_END_SESSION_ENDPOINT", "")
+PROCONNECT_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
+PROCONNECT_TIMEOUT = float(os.environ.get("PROCONNECT_TIMEOUT") or "10")
+# The level asked of everyone, and the levels that count as a second factor: an ARS agent signed in without one
+# is sent back to ProConnect asking for them (essential acr claim).
+PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "eidas1")
+PROCONNECT_MFA_ACR_VALUES = env_list(
+    "PROCONNECT_MFA_ACR_VALUES",
+    "eidas2,eidas3,https://proconnect.gouv.fr/assurance/self-asserted-2fa,"
+    "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+)
+
+
+def url_origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    split = urlsplit(url)
+    return f"{split.scheme}://{split.netloc}" if split.scheme and split.netloc else ""
+
+
+# The logout form's answer redirects to ProConnect's end-session endpoint: the browser follows it only when
+# form-action allows its origin (the discovery document's host, or the endpoint given).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {origin for origin in map(url_origin, [PROCONNECT_DISCOVERY_URL, PROCONNECT_END_SESSION_ENDPOINT]) if origin}
+)
+# Password reset links (/mot-de-passe-oublie/) are valid this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3600)))
+# TOTP second factor (django-otp): the issuer shown in the authenticator app.
+OTP_TOTP_ISSUER = "CPOM Volet 3"

@@ -1,11 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
-from accounts.forms import LoginForm
 from portal.views import home
 
 admin.site.site_header = _("Administration — Coopérations territoriales CPOM")
@@ -31,24 +30,23 @@ handler403 = "config.errors.permission_denied"
 
 urlpatterns = [
     path("", home, name="home"),
-    path(
-        "connexion/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password, ProConnect, password reset, second factor.
+    path("", include("accounts.signin_urls")),
     path("sante/", health, name="health"),
     path("sante/vivant/", alive, name="alive"),
+    # The admin signs in through the site's login page, second factor included (accounts.second_factor).
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin_login_redirect"),
     path("admin/", admin.site.urls),
     path("suivi/", include("indicators.urls")),
     path("diagnostics/", include("diagnostics.urls")),
     path("journal/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("api.urls")),
     path("api/jetons/", include("api.token_urls")),
     path("donnees-ouvertes/", include("opendata.urls")),
+    path("territoires/", include("territories.urls")),
     path("administration/", include("accounts.urls")),
+    path("", include("reviews.urls")),
     path("", include("portal.urls")),
     path("", include("cpom.urls")),
     path("", include("cooperations.urls")),

@@ -2,7 +2,6 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import SuspiciousFileOperation
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from cooperations.finess import finess_error, normalize_finess
@@ -19,6 +18,7 @@ from cooperations.models import (
 )
 from core.concurrency import EditTokenMixin
 from core.forms import DateInput, DsfrFormMixin, OwnRowsFormSetMixin, PlainDeleteMixin  # noqa: F401 - the kit, re-used by the register forms
+from core.values import format_size
 
 
 class CooperationStructureForm(EditTokenMixin, DsfrFormMixin, forms.ModelForm):
@@ -254,7 +254,7 @@ class ImportUploadForm(DsfrFormMixin, forms.ModelForm):
         self.fields["file"].help_text = self["file"].help_text = _(
             "FINESS+ : fichier .json ou .json.gz (%(finessplus)s au plus). Autres : CSV (UTF-8 ou Latin-1) ou XLSX "
             "(établissements : %(finess)s au plus ; GHT : %(ght)s au plus)."
-        ) % {kind: filesizeformat(upload_limit(kind)) for kind in ImportRun.Register.values}
+        ) % {kind: format_size(upload_limit(kind)) for kind in ImportRun.Register.values}
         # The DSFR upload component.
         self.fields["file"].widget.attrs["class"] = "fr-upload"
         self.fields["file"].widget.attrs["accept"] = ".json,.gz,.csv,.txt,.xlsx"
@@ -289,3 +289,14 @@ class ImportUploadForm(DsfrFormMixin, forms.ModelForm):
         elif b"\x00" in head:
             self.add_error("file", _("Ce fichier n’est pas un fichier texte (CSV)."))
         return data
+
+
+class LegalNameForm(DsfrFormMixin, forms.Form):
+    """The raison sociale of a legal entity, as the région's ARS sets it, and where it comes from."""
+
+    name = forms.CharField(label=_("Raison sociale"), max_length=255)
+    justification = forms.CharField(
+        label=_("Source du nom"),
+        max_length=255,
+        help_text=_("Le document qui donne ce nom : statuts, extrait Kbis, arrêté, courrier de l’établissement…"),
+    )

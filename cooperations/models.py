@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.scopes import scoped, signed_in
+from accounts.scopes import entity_ids, scoped, signed_in
 from cooperations.finess import validate_finess
 from core.jobs import BackgroundJob
 
@@ -112,6 +112,14 @@ class RegionFromDepartment(models.Model):
         super().save(*args, **kwargs)
 
 
+class NameSource(models.TextChoices):
+    """Where a legal entity's name (raison sociale) comes from."""
+
+    SITES = "sites", _("déduit de ses sites (répertoire SAE) : nom provisoire")
+    FINESS_PLUS = "finessplus", _("flux FINESS+ de l’ANS")
+    ARS = "ars", _("saisi par l’ARS")
+
+
 class LegalEntity(RegionFromDepartment):
     """A legal entity (entité juridique), identified by its FINESS EJ."""
 
@@ -120,6 +128,24 @@ class LegalEntity(RegionFromDepartment):
     # The SAE register names sites, not legal entities: until a source that
     # names the entity is imported, its name is built from its sites.
     name_is_provisional = models.BooleanField(_("nom provisoire (déduit des sites)"), default=False)
+    name_source = models.CharField(
+        _("source de la raison sociale"), max_length=20, choices=NameSource.choices, blank=True
+    )
+    name_source_detail = models.CharField(
+        _("justificatif de la raison sociale"),
+        max_length=255,
+        blank=True,
+        help_text=_("Le document ou le fichier qui donne ce nom (statuts, Kbis, extrait FINESS+ du …)."),
+    )
+    name_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("raison sociale saisie par"),
+    )
+    name_set_at = models.DateTimeField(_("raison sociale établie le"), null=True, blank=True)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True)
     finessplus_id = models.CharField(
         _("identifiant FINESS+"), max_length=20, blank=True, db_index=True, help_text=_("pmSmsseId du flux FINESS+.")
@@ -146,6 +172,18 @@ class LegalEntity(RegionFromDepartment):
 
     def get_absolute_url(self):
         return reverse("portal:legal_entity_detail", args=[self.finess])
+
+    @property
+    def legal_name(self):
+        """The name a contract may print: the raison sociale from a source
+        that names the entity, or "" while the name is only deduced from its
+        sites (a contract then names the entity by its FINESS EJ)."""
+        return "" if self.name_is_provisional else self.name
+
+    @property
+    def contract_name(self):
+        """How a contract names the entity: its legal name, else its FINESS EJ."""
+        return self.legal_name or _("l’entité juridique FINESS EJ %(finess)s") % {"finess": self.finess}
 
 
 class EstablishmentQuerySet(RegisterQuerySet):
@@ -271,7 +309,7 @@ class CooperationStructureQuerySet(models.QuerySet):
             return Q(region_id=user.region_id) | Exists(member_in_region)
 
         def director(user):
-            return Exists(Membership.objects.filter(structure=OuterRef("pk"), legal_entity_id=user.legal_entity_id))
+            return Exists(Membership.objects.filter(structure=OuterRef("pk"), legal_entity_id__in=entity_ids(user)))
 
         return scoped(self, user, region=regional, entity=director)
 

@@ -20,6 +20,11 @@ def can_edit_structure(user, structure: CooperationStructure) -> bool:
     return negotiates_in(user, structure.region_id)
 
 
+def can_set_entity_name(user, entity) -> bool:
+    """The raison sociale of an entity: the négociateurs of its région, and the admins."""
+    return entity.region_id is not None and negotiates_in(user, entity.region_id)
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied

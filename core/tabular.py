@@ -8,8 +8,9 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from core.values import format_size
 
 # The widest real line (SAE's GHT table, 203 columns) is about 2 Ko: a "line" of
 # a megabyte is no CSV, and reading it whole would put it in memory.
@@ -41,7 +42,7 @@ class LineTooLongError(FileRefusedError):
 
     def __init__(self, line: int):
         reason = _("ligne de plus de %(size)s sans fin de ligne : ce n’est pas un fichier CSV") % {
-            "size": filesizeformat(MAX_LINE_BYTES)
+            "size": format_size(MAX_LINE_BYTES)
         }
         super().__init__(refused_line(line, reason), line=line, reason=reason)
 

@@ -1,13 +1,22 @@
 """Typed values of an indicator (baseline, targets, and later declarations):
 parsing what a user typed, with a French message when it does not fit, and
-displaying a stored value."""
+displaying a stored value.
 
+Also the one French formatting of numbers, money, percentages, file sizes and
+dates, for pages (the ``values`` template filters), PDFs, emails and exports:
+« 1 200,5 », « 3,00 € », « 12,5 % », « 2,0 Mo », « 2 décembre 2026 ». It does
+not depend on the active language (a Celery task or a command has none)."""
+
+import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext as django_ngettext
+from django.utils.translation import override
 
 
 class ValueType(models.TextChoices):
@@ -115,3 +124,93 @@ def raw_value(value_type, number, text):
         return text
     # Fixed-point: « 100 », never the « 1E+2 » that str() gives a normalised 100.
     return format(number.normalize(), "f").replace(".", ",")
+
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"  # the thousands separator of French (narrow no-break space)
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def _as_decimal(value):
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def format_number(value, decimals=None):
+    """« 1 200,5 », « -20,1 », « 0,31 » (never « 0.3100 »): the value's own
+    decimals without trailing zeros, or exactly ``decimals``; "" for None."""
+    if value is None or value == "":
+        return ""
+    number = _as_decimal(value)
+    if decimals is None:
+        number = number.normalize()
+        decimals = 0 if number == number.to_integral_value() else -number.as_tuple().exponent
+    with override("fr"):
+        shown = number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return shown.replace(NBSP, NNBSP)
+
+
+def format_money(value):
+    """« 3,00 € », « 1 250,50 € »: always two decimals."""
+    if value is None or value == "":
+        return ""
+    return f"{format_number(value, 2)}{NBSP}€"
+
+
+def format_percent(value, decimals=None):
+    """« 12,5 % » for 12.5 (a value already in percent)."""
+    if value is None or value == "":
+        return ""
+    return f"{format_number(value, decimals)}{NBSP}%"
+
+
+def format_size(size):
+    """A file size in French units: « 300 octets », « 2,0 Ko », « 5,3 Mo » (never « Kio »)."""
+    if size is None:
+        return ""
+    size = int(size)
+    if size < 1024:
+        return f"{size}{NBSP}octet{'s' if size > 1 else ''}"
+    for unit in ("Ko", "Mo", "Go", "To"):
+        size /= 1024
+        if size < 1024 or unit == "To":
+            return f"{format_number(round(Decimal(repr(size)), 1), 1)}{NBSP}{unit}"
+    raise AssertionError("unreachable")
+
+
+def format_date(value, with_time=False):
+    """« 2 décembre 2026 » (« 1er » for the first), with the time « à 14 h 05 » (local time) when asked."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        moment = value
+        value = value.date()
+    else:
+        moment = None
+    day = "1er" if value.day == 1 else str(value.day)
+    shown = f"{day} {MONTHS[value.month - 1]} {value.year}"
+    if with_time and moment is not None:
+        shown += f" à {moment.hour}{NBSP}h{NBSP}{moment.minute:02d}"
+    return shown
+
+
+def is_plural(count) -> bool:
+    """French grammar: 0 and 1 take the singular (« 0 établissement », « 1 ligne »), 2 and more the plural.
+    Django's ``pluralize`` and the fallback of ``ngettext`` follow English (every count but 1 is plural)."""
+    try:
+        return abs(count) >= 2
+    except TypeError:
+        return len(count) >= 2
+
+
+def ngettext(singular, plural, count):
+    """``django.utils.translation.ngettext`` with the French rule of ``is_plural``: the one to use."""
+    return django_ngettext(singular, plural, 2 if is_plural(count) else 1)

@@ -39,6 +39,6 @@ def demo_api_summary(region_key, entity_key, files, region):
             f"  entité du directeur, lecture et déclarations (directeur) : {entity_key}",
             f"  curl -H 'Authorization: Bearer {region_key}' '{site}/api/v1/declarations/?region={region.code}'",
             f"  curl -H 'Authorization: Bearer {entity_key}' '{site}/api/v1/campagnes/'",
-            f"Données ouvertes : {files} fichier(s) sur {site}/donnees-ouvertes/",
+            f"Données ouvertes : {files} fichier{'s' if files > 1 else ''} sur {site}/donnees-ouvertes/",
         ]
     )

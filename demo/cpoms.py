@@ -9,6 +9,7 @@ import datetime
 from django.db import transaction
 
 from cooperations.models import LegalEntity, MemberRole, StructureKind
+from cooperations.services import set_legal_name
 from cpom import services
 from cpom.models import Commitment, CommitmentPartner, Cpom, Indicator, IndicatorTemplate
 
@@ -47,6 +48,26 @@ def _commitment(cpom, user, partners=(), externals=(), **fields):
     return commitment
 
 
+# The raisons sociales of the entities whose demo CPOMs are signed: the SAE
+# register names only their sites, so the demo's ARS sets them (as a
+# negotiator does from the entity's page), saying so. The GHT's support keeps
+# its provisional name: its draft shows why « Prêt à signer » is refused.
+DEMO_LEGAL_NAMES = {
+    "780110011": "CENTRE HOSPITALIER FRANÇOIS QUESNAY",
+    "780002697": "CENTRE HOSPITALIER INTERCOMMUNAL DE MEULAN-LES MUREAUX",
+}
+
+
+def _establish_demo_names(user):
+    for entity in LegalEntity.objects.filter(finess__in=DEMO_LEGAL_NAMES, name_is_provisional=True):
+        set_legal_name(
+            entity,
+            user,
+            DEMO_LEGAL_NAMES[entity.finess],
+            "Démonstration : nom usuel de l’établissement, saisi par l’ARS",
+        )
+
+
 def _sign(cpom, user, on):
     services.mark_ready_to_sign(cpom, user)
     return services.sign(cpom, user, on)
@@ -58,7 +79,8 @@ def build_demo_cpoms(negotiator, director):
     CPOM with an amendment and a 2026–2030 one in concertation; the GHT's
     support has a draft; another member a signed one."""
     Cpom.objects.filter(reference__startswith=DEMO_PREFIX).delete()
-    entity = director.legal_entity
+    _establish_demo_names(negotiator)
+    entity = director.legal_entities.order_by("pk").first()
     ght_membership = entity.memberships.filter(structure__kind=StructureKind.GHT).select_related("structure").first()
     ght = ght_membership.structure
     members = {

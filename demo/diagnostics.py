@@ -20,7 +20,7 @@ ANSWERS = {
 @transaction.atomic
 def build_demo_diagnostic(negotiator, director):
     Diagnostic.objects.filter(title__startswith=DEMO_TITLE).delete()
-    entity = director.legal_entity
+    entity = director.legal_entities.order_by("pk").first()
     ght = entity.memberships.filter(structure__kind=StructureKind.GHT).select_related("structure").first().structure
     diagnostic = services.open_diagnostic(negotiator, "ght", ght, f"{DEMO_TITLE}{ght}")
     questions = {question.label: question for question in GridQuestion.objects.all()}

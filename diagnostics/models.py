@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.scopes import scoped
+from accounts.scopes import entity_ids, scoped
 from cooperations.models import CooperationStructure, Department, LegalEntity, Nature, Purpose, Region
 from cpom.models import Commitment, Theme
 
@@ -76,10 +76,11 @@ class DiagnosticQuerySet(models.QuerySet):
         concern his entity (of it, of a GHT it belongs to, of its département)."""
 
         def director(user):
-            own_department = LegalEntity.objects.filter(pk=user.legal_entity_id).values("department")
+            own = entity_ids(user)
+            own_department = LegalEntity.objects.filter(pk__in=own).values("department")
             concerned = Diagnostic.objects.filter(
-                Q(legal_entity_id=user.legal_entity_id)
-                | Q(ght__memberships__legal_entity_id=user.legal_entity_id)
+                Q(legal_entity_id__in=own)
+                | Q(ght__memberships__legal_entity_id__in=own)
                 | Q(scope=Scope.DEPARTMENT, department__in=own_department)
             )
             return Q(pk__in=concerned.values("pk"))

@@ -7,13 +7,15 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.memberships import acting_membership
+from accounts.scopes import has_role
 from cooperations.models import CooperationStructure, Establishment, LegalEntity, StructureKind
-from cooperations.permissions import can_create_structure
+from cooperations.permissions import can_create_structure, can_set_entity_name
 from cooperations.selectors import links_context
 from core.pages import crumbs
 from core.printing import preview_context
@@ -28,7 +30,9 @@ from cpom.versions import commitments_with_content, cpom_history, version_diffs
 from cpom.views import HISTORY_ON_PAGE, annex_version, cpom_crumbs, visible_cpom
 from indicators.models import Campaign
 from indicators.progress import attach_progress
-from indicators.selectors import known_value_displays
+from indicators.selectors import known_value_displays, sent_back_to
+from notifications.models import Notification
+from reviews.selectors import cpom_links as review_links
 
 
 def _known_values_of(request):
@@ -40,8 +44,14 @@ def _known_values_of(request):
 def home(request):
     user = request.user
     context = {"nav": "home", "title": _("Accueil")}
+    if not has_role(user):
+        return redirect("portal:access_request")
     if user.is_director:
-        entity = get_object_or_404(LegalEntity.objects.visible_to(user).select_related("legal_status", "department"))
+        acting = acting_membership(request)
+        entity = get_object_or_404(
+            LegalEntity.objects.visible_to(user).select_related("legal_status", "department"),
+            pk=acting.legal_entity_id if acting else None,
+        )
         context["entity"] = entity
         context["site_count"] = entity.establishments.count()
         context["structures"] = (
@@ -52,6 +62,8 @@ def home(request):
             cpom.awaits_establishment = workflow.awaits_establishment(cpom)
         campaigns = Campaign.objects.visible_to(user)
         context["open_campaigns"] = campaigns.accepting_on(timezone.localdate()).order_by("-year")
+        context["sent_back"] = sent_back_to(user)
+        context["latest_unread"] = list(Notification.objects.filter(recipient=user).unread()[:5])
         return render(request, "portal/home_director.html", context)
     establishments = Establishment.objects.visible_to(user)
     structures = CooperationStructure.objects.visible_to(user)
@@ -74,7 +86,9 @@ def home(request):
 @login_required
 def legal_entity_detail(request, finess):
     entity = get_object_or_404(
-        LegalEntity.objects.visible_to(request.user).select_related("legal_status", "department", "region"),
+        LegalEntity.objects.visible_to(request.user).select_related(
+            "legal_status", "department", "region", "name_set_by"
+        ),
         finess=finess,
     )
     sites = entity.establishments.select_related("category", "department").order_by("name")
@@ -91,6 +105,7 @@ def legal_entity_detail(request, finess):
     app_cpoms = list(Cpom.objects.visible_to(request.user).filter(legal_entity=entity).order_by("-first_year"))
     context["app_cpoms"] = app_cpoms
     context.update(compare_cpoms([e for e in engagements if e.is_cpom], app_cpoms, register_loaded=bool(engagements)))
+    context["can_set_name"] = can_set_entity_name(request.user, entity)
     context["can_create_cpom"] = can_create_cpom(request.user) and (
         request.user.is_admin or entity.region_id == request.user.region_id
     )
@@ -103,7 +118,7 @@ def cpom_detail(request, pk):
     user = request.user
     commitments = commitments_with_content(cpom)
     # The diagnostic an axis of which became the commitment (diagnostics points here, not the reverse).
-    prefetch_related_objects(commitments, "diagnostic_axes__diagnostic")
+    prefetch_related_objects(commitments, "diagnostic_axes__diagnostic", "carried_from__evaluation__cpom")
     threads, proposals = cpom_threads(cpom)
     for commitment in commitments:
         commitment.thread = threads.get(commitment.pk, [])
@@ -135,6 +150,7 @@ def cpom_detail(request, pk):
         "can_propose": permissions.can_propose_change(user, cpom),
         "is_director": permissions.is_director_of(user, cpom),
         "can_export": permissions.can_export_annex(user, cpom),
+        "review_links": review_links(user, cpom),
         "signature_problems": services.signature_problems(cpom, commitments) if can_manage and cpom.is_editable else [],
         "comment_form": CommentForm(),
         "today": timezone.localdate(),

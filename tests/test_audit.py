@@ -22,7 +22,7 @@ from tests.cpom.factories import CommitmentFactory, cpom_for
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ("accounts", "cooperations", "cpom", "indicators", "diagnostics")
+DOMAIN_APPS = ("accounts", "cooperations", "cpom", "indicators", "diagnostics", "reviews")
 # Models kept out of the trail, each with its reason. A new model of the
 # domain apps must be audited or named here: this test fails otherwise.
 NOT_AUDITED = {
@@ -37,6 +37,7 @@ NOT_AUDITED = {
     # Immutable records: written once, never edited.
     "cpom.annexfile": "PDF généré, empreinte SHA-256",
     "cpom.annexarchive": "ZIP généré, expire",
+    "reviews.reviewdocument": "PDF généré, numéroté, empreinte SHA-256",
     "indicators.declarationevent": "est lui-même un journal",
     "indicators.inputimport": "import de données, auteur et empreinte",
     "indicators.hospitalstay": "données importées en masse",
@@ -111,11 +112,12 @@ def test_creation_and_deletion_are_in_the_trail(world, admin_client):
 
 def test_foreign_keys_and_choices_read_as_labels(world):
     director = world["users"]["director"]
-    director.legal_entity = world["entities"]["b"]
+    director.region = world["entities"]["b"].region
+    director.role = "observateur"
     director.save()
     entry = page(Search(model="accounts.user", q=director.username))[0][0]
-    change = next(c for c in entry.changes if c.after == str(world["entities"]["b"]))
-    assert change.before == str(world["entities"]["a"])
+    change = next(c for c in entry.changes if c.after == str(world["entities"]["b"].region))
+    assert change.before == "—"
 
 
 def test_search_by_author_action_text_and_dates(world, admin_client):
@@ -220,3 +222,11 @@ def test_queries_stay_constant_as_the_trail_grows(world, admin_client):
     everything, shown = queries()
     assert shown == 50
     assert everything <= 8 + 3 * len(audited_models())
+
+
+def test_the_type_filter_keeps_the_names_as_written():
+    """« CPOM », not « Cpom » (str.capitalize lowers the rest of the name)."""
+    from audit.forms import AuditSearchForm
+
+    labels = [label for _value, label in AuditSearchForm().fields["model"].choices]
+    assert "CPOM" in labels and "Cpom" not in labels

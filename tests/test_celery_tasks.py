@@ -37,10 +37,10 @@ def test_import_task_runs_and_saves(worker_queue, tmp_path):
 def test_annex_archive_task_builds_the_zip(worker_queue):
     from cpom.models import AnnexArchive
     from cpom.tasks import build_annex_archive
-    from tests.conftest import build_world
+    from tests.scenarios import build_full_world
 
     load_reference_lists()
-    world = build_world()
+    world = build_full_world()
     archive = world["archive_idf"]
     options = {"queue": worker_queue} if worker_queue else {}
     assert build_annex_archive.apply_async(args=[archive.pk], **options).get(timeout=120) == "termine"
@@ -58,10 +58,10 @@ def test_reminder_task_in_the_worker_sends_once(worker_queue):
 
     from indicators.models import Campaign
     from indicators.tasks import send_campaign_reminders
-    from tests.conftest import build_world
+    from tests.scenarios import build_full_world
 
     load_reference_lists()
-    world = build_world()
+    world = build_full_world()
     Campaign.objects.filter(pk=world["campaign_idf"].pk).update(
         closes_on=timezone.localdate() + datetime.timedelta(days=3)
     )
@@ -80,12 +80,12 @@ def test_computation_task_in_the_worker(worker_queue):
     imported stays; without REDIS_URL the task runs eagerly, and says so."""
     from indicators.models import ComputationRun, ComputedValue
     from indicators.tasks import compute_indicators
-    from tests.conftest import build_world
+    from tests.scenarios import build_full_world
 
     if not worker_queue:
         pytest.skip("REDIS_URL absent : pas de worker Celery réel, la tâche est couverte en mode eager ailleurs.")
     load_reference_lists()
-    world = build_world()
+    world = build_full_world()
     run = world["run_idf"]
     assert compute_indicators.apply_async(args=[run.pk], queue=worker_queue).get(timeout=60) == 1
     run = ComputationRun.objects.get(pk=run.pk)

@@ -28,6 +28,8 @@ from indicators.models import Campaign, ComputationRun, Declaration, Declaration
 from tests.html_forms import FormReader
 from tests.pages import with_tokens
 
+pytestmark = pytest.mark.usefixtures("import_scenario", "follow_up_scenario", "diagnostic_scenario")
+
 # --- Redis stopped ----------------------------------------------------------------------------------
 
 
@@ -65,7 +67,7 @@ def redis_stopped(settings):
     )
     _reset_celery_connections()
     cache = settings.CACHES
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    settings.CACHES = {"default": {**settings.REDIS_CACHE, "LOCATION": url}}
     try:
         yield
     finally:

@@ -5,7 +5,7 @@ import logging
 import pytest
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("follow_up_scenario")]
 
 
 def test_a_refusal_is_logged_with_who_what_and_why(client, world, caplog):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from cpom import services
 from cpom.models import Comment, Cpom
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cpom_scenario")]
 
 LISTS = [
     "cooperations:establishment_list",

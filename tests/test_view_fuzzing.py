@@ -41,7 +41,7 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
-from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -370,13 +370,13 @@ class Site:
 def site(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction rolled back at its end;
     each example runs in a savepoint of its test's (``rolled_back``)."""
-    from tests.conftest import build_world
+    from tests.scenarios import build_full_world
 
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield Site(build_world())
+            yield Site(build_full_world())
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -682,7 +682,11 @@ def test_a_nul_in_a_path_argument_is_refused(client, site):
         real = args(site.world)
         for i, arg in enumerate(real):
             if isinstance(arg, str):
-                response = client.get(reverse(name, args=[*real[:i], "\x00", *real[i + 1 :]]))
+                try:
+                    url = reverse(name, args=[*real[:i], "\x00", *real[i + 1 :]])
+                except NoReverseMatch:  # a closed choice in the route (« regions|departements|ght »): no such URL
+                    continue
+                response = client.get(url)
                 assert response.status_code == 400, (name, response.status_code)
                 tried += 1
     assert tried >= 4  # the entity, the site, the declaration and the diagnostic's structure

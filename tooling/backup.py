@@ -23,7 +23,8 @@ from django.db import connection, models
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import ngettext
+
+from core.values import ngettext
 
 FORMAT = 1
 CHUNK = 1 << 20

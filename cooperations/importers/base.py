@@ -20,7 +20,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import reset_queries, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from core.tabular import (
@@ -34,6 +33,7 @@ from core.tabular import (
 
 # The importers' name for a refused file (the kit's, raised by its reading engine too).
 from core.tabular import FileRefusedError as ImportRefusedError
+from core.values import format_size
 
 CHUNK_SIZE = 1000
 MAX_REPORTED_ERRORS = 200
@@ -56,7 +56,7 @@ def oversize_error(kind: str, size: int) -> str | None:
     return _(
         "Le fichier dépasse la taille maximale autorisée (%(limit)s) pour ce type d’import : il pèse %(size)s. "
         "Rien n’a été importé."
-    ) % {"limit": filesizeformat(limit), "size": filesizeformat(size)}
+    ) % {"limit": format_size(limit), "size": format_size(size)}
 
 
 class RowError(Exception):
@@ -271,7 +271,7 @@ def _xlsx_records(path: Path):
         # A few Mo that inflate to gigabytes (a "zip bomb") would fill the memory of openpyxl.
         raise ImportRefusedError(
             _("Classeur Excel refusé : une fois décompressé, il dépasse %(size)s. Rien n’a été enregistré.")
-            % {"size": filesizeformat(MAX_XLSX_INFLATED)}
+            % {"size": format_size(MAX_XLSX_INFLATED)}
         )
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from cooperations.finess import finess_error, normalize_finess
 from cooperations.importers.base import Layout, RowError, diff_fields
-from cooperations.models import Category, Department, Establishment, LegalEntity, LegalStatus
+from cooperations.models import Category, Department, Establishment, LegalEntity, LegalStatus, NameSource
 
 # FINESS writes the overseas départements 9A…9F; INSEE writes 971…976.
 OVERSEAS_DEPARTMENTS = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9E": "975", "9F": "976"}
@@ -104,6 +104,7 @@ class SiteRegisterLayout(Layout):
                     finess=number,
                     name=row["name"],
                     name_is_provisional=True,
+                    name_source=NameSource.SITES,
                     legal_status_id=row.get("legal_status") or None,
                     department_id=row["department"],
                     region_id=self.departments[row["department"]],

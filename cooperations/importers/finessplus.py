@@ -25,7 +25,6 @@ from decimal import Decimal, InvalidOperation
 
 import ijson
 from django.db import reset_queries, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from cooperations.finess import finess_error, normalize_finess
@@ -41,12 +40,16 @@ from cooperations.models import (
     LegalStatus,
     MemberRole,
     Membership,
+    NameSource,
     Region,
     RegisterEngagement,
     StructureKind,
 )
+from core.values import format_size, ngettext
 
 BATCH = 500
+# The fields of an entity's name, left as they are where the ARS set the name.
+NAME_FIELDS = ("name", "name_is_provisional", "name_source")
 BOM = b"\xef\xbb\xbf"
 COLLECTIONS = ("pmej", "gcc", "gco")
 # Bounds of the reader, so that a small hostile file cannot exhaust the memory.
@@ -102,14 +105,14 @@ class _BoundedReader:
                     "Le fichier contient une valeur de plus de %(size)s (vers l’octet %(pos)s) : ce n’est pas "
                     "un flux FINESS+. Rien n’a été enregistré."
                 )
-                % {"size": filesizeformat(MAX_VALUE_BYTES), "pos": self.total}
+                % {"size": format_size(MAX_VALUE_BYTES), "pos": self.total}
             )
         if self.total > MAX_INFLATED_BYTES:
             raise ImportRefusedError(
                 _(
                     "Une fois décompressé, le fichier dépasse %(size)s : ce n’est pas un flux FINESS+. Rien n’a été enregistré."
                 )
-                % {"size": filesizeformat(MAX_INFLATED_BYTES)}
+                % {"size": format_size(MAX_INFLATED_BYTES)}
             )
         return data
 
@@ -231,6 +234,7 @@ class FinessPlusImporter:
         self.categories = set(Category.objects.values_list("code", flat=True))
         self.generated_on = None
         self.groups = {"gcc": [], "gco": []}
+        self.kept_ars_names = 0
 
     # Reading -----------------------------------------------------------------
 
@@ -313,7 +317,7 @@ class FinessPlusImporter:
                         self._reject(
                             f"{collection}[{index}]",
                             _("élément de plus de %(size)s : ignoré, rien n’en a été enregistré")
-                            % {"size": filesizeformat(MAX_ELEMENT_BYTES)},
+                            % {"size": format_size(MAX_ELEMENT_BYTES)},
                         )
                     else:
                         self._element(collection, index, builder.value, batch)
@@ -351,6 +355,15 @@ class FinessPlusImporter:
         if not any(counters.values()):
             self.report.notes.append(_("Aucun élément pmej, gcc ni gco dans le fichier."))
         self._apply_entities(batch)
+        if self.kept_ars_names:
+            self.report.notes.append(
+                ngettext(
+                    "%(n)s raison sociale saisie par l’ARS conservée (le flux en donne une autre ou la même).",
+                    "%(n)s raisons sociales saisies par l’ARS conservées (le flux en donne d’autres ou les mêmes).",
+                    self.kept_ars_names,
+                )
+                % {"n": self.kept_ars_names}
+            )
 
     def _element(self, collection, index, element, batch):
         path = f"{collection}[{index}]"
@@ -418,6 +431,7 @@ class FinessPlusImporter:
             "finess": number,
             "name": name[:255],
             "name_is_provisional": False,
+            "name_source": NameSource.FINESS_PLUS,
             "siren": siren,
             "legal_status_id": status or None,
             "department_id": department,
@@ -511,6 +525,15 @@ class FinessPlusImporter:
         if not batch:
             return
         entities = {b["entity"]["finess"]: b["entity"] for b in batch}
+        # A raison sociale the région's ARS set or corrected (audited, with its
+        # justification) has the last word over the flux: it is kept, and said.
+        kept = set(
+            LegalEntity.objects.filter(finess__in=entities, name_source=NameSource.ARS).values_list("finess", flat=True)
+        )
+        for number in kept:
+            entities[number] = {k: v for k, v in entities[number].items() if k not in NAME_FIELDS}
+        if kept:
+            self.kept_ars_names += len(kept)
         upsert(self.report, ENTITY, LegalEntity, "finess", entities)
         entity_ids = dict(LegalEntity.objects.filter(finess__in=entities).values_list("finess", "id"))
         sites = {}
@@ -623,9 +646,12 @@ class FinessPlusImporter:
                 ids = ", ".join(m["id"] for m in missing[:10]) + (" …" if len(missing) > 10 else "")
                 self._reject(
                     group["path"],
-                    _(
-                        "%(n)s membre(s) introuvable(s) ni dans ce fichier ni dans le répertoire (%(ids)s) : "
-                        "composition de « %(name)s » laissée inchangée"
+                    ngettext(
+                        "%(n)s membre introuvable ni dans ce fichier ni dans le répertoire (%(ids)s) : "
+                        "composition de « %(name)s » laissée inchangée",
+                        "%(n)s membres introuvables ni dans ce fichier ni dans le répertoire (%(ids)s) : "
+                        "composition de « %(name)s » laissée inchangée",
+                        len(missing),
                     )
                     % {"n": len(missing), "ids": ids, "name": structure.name},
                 )
@@ -634,9 +660,12 @@ class FinessPlusImporter:
                 replaced += 1
         if replaced:
             self.report.notes.append(
-                _(
-                    "Composition issue de FINESS+ importée pour %(n)s groupement(s) : elle remplace "
-                    "les compositions reconstituées ou importées auparavant."
+                ngettext(
+                    "Composition issue de FINESS+ importée pour %(n)s groupement : elle remplace "
+                    "la composition reconstituée ou importée auparavant.",
+                    "Composition issue de FINESS+ importée pour %(n)s groupements : elle remplace "
+                    "les compositions reconstituées ou importées auparavant.",
+                    replaced,
                 )
                 % {"n": replaced}
             )

@@ -3,17 +3,24 @@ structures and their members (the imports of register files: ``imports``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cooperations.filters import EstablishmentFilter, StructureFilter
-from cooperations.forms import CooperationStructureForm, MembershipFormSet
+from cooperations.forms import CooperationStructureForm, LegalNameForm, MembershipFormSet
 from cooperations.models import CooperationStructure, Establishment, LegalEntity, MemberRole, Membership, StructureKind
-from cooperations.permissions import can_create_ght, can_create_structure, can_edit_structure, require
+from cooperations.permissions import (
+    can_create_ght,
+    can_create_structure,
+    can_edit_structure,
+    can_set_entity_name,
+    require,
+)
 from cooperations.selectors import ght_name_subquery, links_context
-from cooperations.services import save_structure
+from cooperations.services import save_structure, set_legal_name
 from cooperations.tables import EstablishmentTable, StructureTable
 from core.concurrency import STALE_MESSAGE, StaleVersionError
 from core.pages import crumbs, filtered_table
@@ -163,3 +170,40 @@ def structure_update(request, pk):
     structure = get_object_or_404(CooperationStructure.objects.visible_to(request.user), pk=pk)
     require(can_edit_structure(request.user, structure))
     return _structure_form(request, structure)
+
+
+@login_required
+def legal_entity_name(request, finess):
+    """The région's ARS sets or corrects the raison sociale of an entity, with its source."""
+    entity = get_object_or_404(
+        LegalEntity.objects.visible_to(request.user).select_related("name_set_by"), finess=finess
+    )
+    require(can_set_entity_name(request.user, entity))
+    initial = {"name": "" if entity.name_is_provisional else entity.name, "justification": entity.name_source_detail}
+    form = LegalNameForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                set_legal_name(entity, request.user, form.cleaned_data["name"], form.cleaned_data["justification"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Raison sociale enregistrée : les contrats de l’entité l’impriment."))
+                return redirect(entity)
+        messages.error(request, _("Le formulaire contient des erreurs : rien n’a été enregistré."))
+    title = _("Raison sociale de l’entité juridique")
+    return render(
+        request,
+        "cooperations/legal_entity_name.html",
+        {
+            "entity": entity,
+            "form": form,
+            "nav": "establishments",
+            "title": title,
+            "breadcrumb_data": crumbs(
+                title,
+                (_("Établissements"), reverse("cooperations:establishment_list")),
+                (entity.name, entity.get_absolute_url()),
+            ),
+        },
+    )

@@ -1,5 +1,5 @@
 """The fault scripts' data set, on the database DATABASE_URL points to (a
-throwaway one): the tests' world (tests/conftest.build_world) plus, with
+throwaway one): the tests' world (tests/scenarios.build_full_world) plus, with
 ``--computed N``, N more entities of Île-de-France with a signed CPOM
 2024–2025 carrying a computed leakage rate, and stays for their sites.
 
@@ -20,9 +20,9 @@ django.setup()
 
 from django.db import transaction  # noqa: E402
 
-from tests.conftest import build_world  # noqa: E402
 from tests.cooperations.factories import EstablishmentFactory, LegalEntityFactory, department  # noqa: E402
 from tests.cpom.factories import CommitmentFactory, indicator_with_targets, signed_cpom  # noqa: E402
+from tests.scenarios import build_full_world  # noqa: E402
 
 
 def main():
@@ -31,7 +31,7 @@ def main():
     parser.add_argument("--commitments", type=int, default=0, help="more commitments on cpom_a, one indicator each")
     options = parser.parse_args()
     with transaction.atomic():
-        world = build_world()
+        world = build_full_world()
         nego = world["users"]["negotiator"]
         sites = []
         for n in range(options.computed):

@@ -1,6 +1,6 @@
 // The commitment page: add or remove partner and indicator rows without
 // reloading (Django formsets), pre-fill an indicator from the library, and
-// show the fields that apply to the kind and the value type chosen.
+// show the fields that apply to the kind, the value type and the calculation chosen.
 (function () {
   "use strict";
   var templates = JSON.parse(document.getElementById("indicator-templates").textContent);
@@ -8,8 +8,13 @@
   function syncIndicatorRow(row) {
     var kind = row.querySelector("select[name$='-kind']");
     var type = row.querySelector("select[name$='-value_type']");
+    var computation = row.querySelector("select[name$='-computation']");
     row.querySelectorAll("[data-show-when-kind]").forEach(function (el) {
       el.hidden = kind && kind.value !== el.getAttribute("data-show-when-kind");
+    });
+    // Only the parameters of the chosen calculation (the server ignores the others).
+    row.querySelectorAll("[data-show-when-computation]").forEach(function (el) {
+      el.hidden = computation && computation.value !== el.getAttribute("data-show-when-computation");
     });
     row.querySelectorAll("[data-show-when-type]").forEach(function (el) {
       el.hidden = type && type.value !== el.getAttribute("data-show-when-type");
@@ -40,7 +45,7 @@
     if (row.hasAttribute("data-indicator-row")) {
       var template = row.querySelector("[data-indicator-template]");
       if (template) template.addEventListener("change", function () { prefill(row, template.value); });
-      row.querySelectorAll("select[name$='-kind'], select[name$='-value_type']").forEach(function (el) {
+      row.querySelectorAll("select[name$='-kind'], select[name$='-value_type'], select[name$='-computation']").forEach(function (el) {
         el.addEventListener("change", function () { syncIndicatorRow(row); });
       });
       syncIndicatorRow(row);

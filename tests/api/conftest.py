@@ -63,13 +63,13 @@ def shared_world(django_db_setup, django_db_blocker):
     savepoint of it)."""
     from django.db import transaction
 
-    from tests.conftest import build_world
+    from tests.scenarios import build_full_world
 
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            world = build_world()
+            world = build_full_world()
             world["computed_a"] = add_computed_value(world)
             world["keys"] = issue_tokens(world)
             yield world

@@ -15,7 +15,7 @@ from indicators import services
 from indicators.models import Campaign, Declaration, DeclarationStatus
 from tests.api.conftest import bearer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("follow_up_scenario")]
 
 DECLARATIONS = "/api/v1/declarations/"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -74,7 +74,7 @@ def test_save_and_submit_at_once(client, world, keys, second):
     response = post(
         client,
         keys["entity"],
-        {"campagne": world["campaign_idf"].pk, "indicateur": second.pk, "valeur": "3", "soumettre": True},
+        {"campagne": world["campaign_idf"].pk, "indicateur": second.pk, "valeur": "12", "soumettre": True},
     )
     assert response.status_code == 201
     assert response.json()["statut"] == "soumise"
@@ -200,24 +200,24 @@ def test_missing_fields_are_named(client, world, keys):
 
 def test_a_stale_version_is_refused_and_nothing_is_overwritten(client, world, keys, second):
     created = post(
-        client, keys["entity"], {"campagne": world["campaign_idf"].pk, "indicateur": second.pk, "valeur": "5"}
+        client, keys["entity"], {"campagne": world["campaign_idf"].pk, "indicateur": second.pk, "valeur": "12"}
     )
     version = created.json()["version"]
     assert isinstance(version, int)
     # Someone saves the same value in the page meanwhile.
-    entry = services.Entry(second, *second.parse("6"), edit_token=version)
+    entry = services.Entry(second, *second.parse("11"), edit_token=version)
     services.save_declarations(world["users"]["director"], world["campaign_idf"], world["entities"]["a"].pk, [entry])
-    response = patch(client, keys["entity"], created.json()["id"], {"valeur": "7", "version": version})
+    response = patch(client, keys["entity"], created.json()["id"], {"valeur": "13", "version": version})
     assert response.status_code == 409
     assert "Enregistré par quelqu’un d’autre" in response.json()["detail"]
-    assert Declaration.objects.get(pk=created.json()["id"]).value == 6
+    assert Declaration.objects.get(pk=created.json()["id"]).value == 11
     fresh = client.get(detail(created.json()["id"]), **bearer(keys["entity"])).json()["version"]
-    assert patch(client, keys["entity"], created.json()["id"], {"valeur": "7", "version": fresh}).status_code == 200
+    assert patch(client, keys["entity"], created.json()["id"], {"valeur": "13", "version": fresh}).status_code == 200
 
 
 def test_an_emptied_draft_is_no_declaration(client, world, keys, second):
     created = post(
-        client, keys["entity"], {"campagne": world["campaign_idf"].pk, "indicateur": second.pk, "valeur": "5"}
+        client, keys["entity"], {"campagne": world["campaign_idf"].pk, "indicateur": second.pk, "valeur": "12"}
     )
     response = patch(client, keys["entity"], created.json()["id"], {"valeur": "", "commentaire": ""})
     assert response.status_code == 204
@@ -229,7 +229,7 @@ def test_evidence_is_checked_on_its_content_then_downloaded(client, world, keys,
     fake = SimpleUploadedFile("bilan.pdf", b"MZ\x90\x00 not a pdf at all", content_type="application/pdf")
     refused = client.post(
         DECLARATIONS,
-        {"campagne": campaign.pk, "indicateur": second.pk, "valeur": "2", "justificatif": fake},
+        {"campagne": campaign.pk, "indicateur": second.pk, "valeur": "12", "justificatif": fake},
         **bearer(keys["entity"]),
     )
     assert refused.status_code == 400
@@ -238,7 +238,7 @@ def test_evidence_is_checked_on_its_content_then_downloaded(client, world, keys,
     with caplog.at_level(logging.INFO, logger="api.writes"):
         accepted = client.post(
             DECLARATIONS,
-            {"campagne": campaign.pk, "indicateur": second.pk, "valeur": "2", "justificatif": pdf},
+            {"campagne": campaign.pk, "indicateur": second.pk, "valeur": "12", "justificatif": pdf},
             **bearer(keys["entity"]),
         )
     assert accepted.status_code == 201, accepted.json()
@@ -257,7 +257,7 @@ def test_evidence_size_limit_is_the_page_s(client, world, keys, second, settings
     pdf = SimpleUploadedFile("bilan.pdf", PDF)
     response = client.post(
         DECLARATIONS,
-        {"campagne": world["campaign_idf"].pk, "indicateur": second.pk, "valeur": "2", "justificatif": pdf},
+        {"campagne": world["campaign_idf"].pk, "indicateur": second.pk, "valeur": "12", "justificatif": pdf},
         **bearer(keys["entity"]),
     )
     assert response.status_code == 400

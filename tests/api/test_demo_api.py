@@ -8,7 +8,7 @@ from demo.api import build_demo_api, demo_api_summary
 from tests.api.conftest import bearer
 from tests.cooperations.factories import region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("follow_up_scenario")]
 
 
 def test_the_demo_prints_a_region_token_and_an_entity_token_that_work(client, world, settings, tmp_path):

@@ -21,7 +21,7 @@ from opendata.models import Withholding
 from tests.cooperations.factories import region
 from tests.cpom.factories import CommitmentFactory, indicator_with_targets
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("follow_up_scenario")]
 
 TODAY = datetime.date(2026, 3, 1)
 

@@ -13,7 +13,7 @@ from indicators.models import Declaration
 from tests.api.conftest import bearer
 from tests.cooperations.factories import LegalEntityFactory, department
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("follow_up_scenario")]
 
 
 def test_a_read_carries_an_etag_and_answers_304_when_unchanged(client, world, keys):
@@ -182,3 +182,12 @@ def test_list_queries_do_not_grow_with_the_rows(client, world, keys):
     after = {url: _queries(client, url, keys["region"]) for url in LIST_URLS}
     assert after == before
     assert max(after.values()) <= 12, after
+
+
+def test_a_nul_in_a_parameter_is_refused_in_the_api_format(client, world, keys):
+    response = client.get("/api/v1/cpoms/?annee=20%0025", **bearer(keys["region"]))
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "Caractère nul" in response.json()["detail"]
+    page = client.get("/cpom/?q=a%00b")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")

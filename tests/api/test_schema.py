@@ -95,7 +95,8 @@ def kind(request):
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_keeps_to_its_schema(case, kind, shared_world, db, application):
-    headers = {"Authorization": f"Bearer {shared_world['keys'][kind]}"}
+    # The WSGI transport does not inflate a gzip body: ask for it plain (compression has its own tests).
+    headers = {"Authorization": f"Bearer {shared_world['keys'][kind]}", "Accept-Encoding": "identity"}
     case.call_and_validate(app=application, headers=headers, checks=CHECKS)
     if case.path_parameters:
         resource = case.path.split("/")[3]

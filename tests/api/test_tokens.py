@@ -38,7 +38,7 @@ def test_a_token_is_stored_as_its_sha256_only(world):
 def test_a_director_gets_his_entity_s_token(world):
     director = world["users"]["director"]
     token, _key = tokens.issue_token(director, "SI de l’établissement", days=30)
-    assert (token.kind, token.legal_entity_id, token.region_id) == (TokenKind.ENTITY, director.legal_entity_id, None)
+    assert (token.kind, token.legal_entity_id, token.region_id) == (TokenKind.ENTITY, world["entities"]["a"].pk, None)
 
 
 def test_who_may_issue_which_token(world):
@@ -121,8 +121,7 @@ def test_a_revoked_token_is_refused(client, world):
 def test_a_holder_who_leaves_his_scope_loses_his_token(client, world):
     director = world["users"]["director"]
     _token, key = tokens.issue_token(director, "SI")
-    director.legal_entity = world["entities"]["b"]
-    director.save()
+    director.entity_memberships.update(legal_entity=world["entities"]["b"])
     response = client.get(REGIONS, **bearer(key))
     assert response.status_code == 401
     assert "n’a plus accès" in response.json()["detail"]

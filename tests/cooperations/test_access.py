@@ -20,6 +20,62 @@ def _input_run(world):
     ).pk
 
 
+def _notification_of(world, role):
+    """The pk of a notification of ``role``'s user, leading to the home page."""
+    from notifications.services import notify
+
+    return notify([world["users"][role]], "cpom_signed", "CPOM signé", "/")[0].pk
+
+
+def _template_pk():
+    from cpom.models import IndicatorTemplate
+
+    return IndicatorTemplate.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+def _invitation(world):
+    """A pending invitation of a contributor of entity A by its director, and its one-time token."""
+    from accounts.invitations import invite
+    from accounts.models import GrantKind
+
+    return invite(
+        world["users"]["director"], "nouvelle@ch-alpha.test", GrantKind.CONTRIBUTOR, legal_entity=world["entities"]["a"]
+    )
+
+
+def _access_request(world):
+    """A pending access request to entity A by a person without a role."""
+    from accounts.access_requests import request_access
+    from accounts.models import GrantKind, Role
+    from tests.accounts.factories import UserFactory
+
+    return request_access(
+        UserFactory(role=Role.NONE), GrantKind.CONTRIBUTOR, "Cadre", legal_entity=world["entities"]["a"]
+    )
+
+
+def _review_of(world, key, year=2024):
+    """The (cpom pk, year) of a review of ``world[key]``, seeded from its values (its campaign's rule aside)."""
+    from reviews import services
+    from reviews.models import AnnualReview
+
+    cpom = world[key]
+    if not AnnualReview.objects.filter(cpom=cpom, year=year).exists():
+        services.seed_review(cpom, world["users"]["admin"], year)
+    return [cpom.pk, year]
+
+
+def _evaluation_of(world, key):
+    """The cpom pk of ``world[key]``, its final evaluation opened."""
+    from reviews import services
+    from reviews.models import FinalEvaluation
+
+    cpom = world[key]
+    if not FinalEvaluation.objects.filter(cpom=cpom).exists():
+        services.open_evaluation(cpom, world["users"]["admin"])
+    return [cpom.pk]
+
+
 # name, args builder, expected status per role (same order as ROLES).
 # 302 for anonymous means "sent to the login page".
 TABLE = [
@@ -172,6 +228,100 @@ TABLE = [
     ("opendata:withholdings", lambda w: [], [302, 200, 200, 200, 200, 403, 403]),
     ("opendata:withholding_release", lambda w: [1], [302, 405, 405, 405, 405, 405, 405]),
     ("accounts:lockout_list", lambda w: [], [302, 200, 403, 403, 403, 403, 403]),
+    ("notifications:list", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("notifications:preferences", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("notifications:open", lambda w: [_notification_of(w, "director")], [302, 404, 404, 404, 404, 302, 404]),
+    ("notifications:open", lambda w: [_notification_of(w, "negotiator")], [302, 404, 302, 404, 404, 404, 404]),
+    ("notifications:mark_all_read", lambda w: [], [302, 405, 405, 405, 405, 405, 405]),
+    # The admin's own login page sends everyone to the site's (second factor included).
+    ("admin_login_redirect", lambda w: [], [302, 302, 302, 302, 302, 302, 302]),
+    # Technical sheets, the library, entity names, suggestions (issues 18-20)
+    ("cpom:indicator_library", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("cpom:template_sheet", lambda w: [_template_pk()], [302, 200, 200, 200, 200, 200, 200]),
+    ("cpom:template_sheet", lambda w: [999999], [302, 404, 404, 404, 404, 404, 404]),
+    ("cpom:indicator_sheet", lambda w: [w["indicators_a_old"][0].pk], [302, 200, 200, 200, 404, 200, 404]),
+    ("cpom:indicator_sheet", lambda w: [w["indicator_a"].pk], [302, 200, 200, 200, 404, 200, 404]),
+    ("cpom:indicator_sheet", lambda w: [999999], [302, 404, 404, 404, 404, 404, 404]),
+    ("cooperations:legal_entity_name", lambda w: [w["entities"]["a"].finess], [302, 200, 200, 403, 404, 403, 404]),
+    ("cooperations:legal_entity_name", lambda w: [w["entities"]["d"].finess], [302, 200, 404, 404, 200, 404, 404]),
+    ("cooperations:legal_entity_name", lambda w: ["000000000"], [302, 404, 404, 404, 404, 404, 404]),
+    ("cooperations:suggestions", lambda w: ["ght"], [302, 200, 200, 200, 200, 200, 200]),
+    ("cooperations:suggestions", lambda w: ["departement"], [302, 200, 200, 200, 200, 200, 200]),
+    ("cooperations:suggestions", lambda w: ["entite"], [302, 200, 200, 200, 200, 200, 200]),
+    ("cooperations:suggestions", lambda w: ["inconnu"], [302, 404, 404, 404, 404, 404, 404]),
+    # Validation: bulk, and reopening (POST only)
+    (
+        "indicators:bulk_validate",
+        lambda w: [w["campaign_idf"].pk, w["entities"]["a"].finess],
+        [302, 200, 200, 403, 404, 403, 404],
+    ),
+    (
+        "indicators:bulk_validate",
+        lambda w: [w["campaign_hdf"].pk, w["entities"]["c"].finess],
+        [302, 200, 404, 404, 200, 404, 403],
+    ),
+    ("indicators:declaration_reopen", lambda w: [w["declaration_a"].pk], [302, 405, 405, 405, 405, 405, 405]),
+    # The pages a State service owes
+    ("portal:accessibility", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("portal:legal_notice", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("portal:personal_data", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("portal:sitemap", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    # Accounts: user management, invitations, access requests (issue 17; more roles in tests/accounts)
+    ("portal:user_list", lambda w: [], [302, 200, 403, 403, 403, 200, 200]),
+    ("portal:user_detail", lambda w: [w["users"]["director"].pk], [302, 200, 403, 403, 403, 404, 404]),
+    ("portal:user_detail", lambda w: [999999], [302, 404, 403, 403, 403, 404, 404]),
+    ("portal:user_action", lambda w: [w["users"]["director"].pk], [302, 405, 405, 405, 405, 405, 405]),
+    ("portal:invitation_create", lambda w: [], [302, 200, 403, 403, 403, 200, 200]),
+    ("portal:invitation_resend", lambda w: [_invitation(w)[0].pk], [302, 405, 405, 405, 405, 405, 405]),
+    ("portal:invitation_revoke", lambda w: [_invitation(w)[0].pk], [302, 405, 405, 405, 405, 405, 405]),
+    ("portal:invitation_accept", lambda w: [_invitation(w)[1]], [200, 200, 200, 200, 200, 200, 200]),
+    ("portal:invitation_accept", lambda w: ["inconnu"], [404, 404, 404, 404, 404, 404, 404]),
+    ("portal:access_request", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("portal:access_request_decide", lambda w: [_access_request(w).pk], [302, 405, 405, 405, 405, 405, 405]),
+    ("portal:choose_entity", lambda w: [], [302, 405, 405, 405, 405, 405, 405]),
+    # Territories: ARS users of the région (an admin everywhere); a director none (more in tests/territories)
+    ("territories:index", lambda w: [], [302, 200, 200, 200, 200, 403, 403]),
+    ("territories:region", lambda w: ["11"], [302, 200, 200, 200, 404, 403, 403]),
+    ("territories:region", lambda w: ["32"], [302, 200, 404, 404, 200, 403, 403]),
+    ("territories:region", lambda w: ["zz"], [302, 404, 404, 404, 404, 403, 403]),
+    ("territories:department", lambda w: ["78"], [302, 200, 200, 200, 404, 403, 403]),
+    ("territories:department", lambda w: ["59"], [302, 200, 404, 404, 200, 403, 403]),
+    ("territories:ght", lambda w: [w["ght_idf"].code], [302, 200, 200, 200, 404, 403, 403]),
+    ("territories:ght", lambda w: [w["ght_hdf"].code], [302, 200, 404, 404, 200, 403, 403]),
+    ("territories:download", lambda w: ["regions", "11", "etablissements.csv"], [302, 200, 200, 200, 404, 403, 403]),
+    ("territories:download", lambda w: ["regions", "32", "carte.svg"], [302, 200, 404, 404, 200, 403, 403]),
+    ("territories:download", lambda w: ["regions", "11", "secret.txt"], [302, 404, 404, 404, 404, 404, 404]),
+    ("territories:comparison", lambda w: [w["sites"]["a"].finess], [302, 200, 200, 200, 404, 200, 404]),
+    ("territories:comparison", lambda w: [w["sites"]["c"].finess], [302, 200, 404, 404, 200, 404, 200]),
+    (
+        "territories:comparison_download",
+        lambda w: [w["sites"]["a"].finess, "comparaison.csv"],
+        [302, 200, 200, 200, 404, 200, 404],
+    ),
+    (
+        "territories:comparison_download",
+        lambda w: [w["sites"]["c"].finess, "comparaison.csv"],
+        [302, 200, 404, 404, 200, 404, 200],
+    ),
+    # Yearly reviews and final evaluation (more roles and cases in tests/reviews/test_access_reviews.py)
+    ("reviews:review", lambda w: _review_of(w, "cpom_a_old"), [302, 200, 200, 200, 404, 200, 404]),
+    ("reviews:review", lambda w: _review_of(w, "cpom_c_old"), [302, 200, 404, 404, 200, 404, 200]),
+    ("reviews:minutes", lambda w: _review_of(w, "cpom_a_old"), [302, 200, 200, 200, 404, 200, 404]),
+    ("reviews:evaluation", lambda w: _evaluation_of(w, "cpom_a_old"), [302, 200, 200, 200, 404, 200, 404]),
+    ("reviews:evaluation", lambda w: _evaluation_of(w, "cpom_c_old"), [302, 200, 404, 404, 200, 404, 200]),
+    ("reviews:report", lambda w: _evaluation_of(w, "cpom_a_old"), [302, 200, 200, 200, 404, 200, 404]),
+    ("reviews:region", lambda w: [], [302, 200, 200, 200, 200, 403, 403]),
+    # Signing in (ProConnect, reset, second factor): ProConnect is not configured here (404; configured in
+    # tests/accounts/test_access_signin.py); force_login sessions owe no second factor; no TOTP device yet.
+    ("proconnect_login", lambda w: [], [404, 404, 404, 404, 404, 404, 404]),
+    ("proconnect_callback", lambda w: [], [404, 404, 404, 404, 404, 404, 404]),
+    ("password_reset", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("password_reset_done", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("password_reset_confirm", lambda w: ["MQ", "bad-token"], [200, 200, 200, 200, 200, 200, 200]),
+    ("password_reset_complete", lambda w: [], [200, 200, 200, 200, 200, 200, 200]),
+    ("otp_settings", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("otp_setup", lambda w: [], [302, 200, 200, 200, 200, 200, 200]),
+    ("otp_verify", lambda w: [], [302, 302, 302, 302, 302, 302, 302]),
 ]
 # Reached by POST only, tested in tests/test_auth.py.
 POST_ONLY = {"logout"}
@@ -190,13 +340,13 @@ def shared_world(django_db_setup, django_db_blocker):
     only read)."""
     from django.db import transaction
 
-    from tests.conftest import build_world
+    from tests.scenarios import build_full_world
 
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield build_world()
+            yield build_full_world()
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -226,7 +376,20 @@ def _named_patterns(resolver=None, namespace=""):
             yield f"{namespace}{entry.name}"
 
 
+def _feature_tables():
+    """The URL names of the role tables kept beside a feature
+    (``tests/<app>/test_access_<feature>.py``, a ``TABLE`` whose rows start
+    with the URL name): those features test their own roles and worlds."""
+    import importlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.rglob("test_access_*.py")):
+        module = importlib.import_module(".".join(path.relative_to(root.parent).with_suffix("").parts))
+        yield from (row[0] for row in module.TABLE)
+
+
 def test_every_named_url_is_in_the_table():
-    covered = {name for name, _args, _statuses in TABLE} | POST_ONLY
+    covered = {name for name, _args, _statuses in TABLE} | set(_feature_tables()) | POST_ONLY
     missing = sorted(set(_named_patterns()) - covered)
     assert not missing, f"URLs without a row in the role table: {missing}"

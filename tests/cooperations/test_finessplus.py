@@ -125,7 +125,7 @@ def test_real_composition_replaces_the_reconstructed_one(tmp_path):
     assert roles[E2] == (MemberRole.MEMBER, CompositionSource.FINESSPLUS)
     assert stale.finess not in roles  # reconstructed member gone
     assert roles[entered.finess] == (MemberRole.PARTNER, CompositionSource.ENTERED)  # entered by hand: kept
-    assert any("remplace les compositions reconstituées" in note for note in report.notes)
+    assert any("elle remplace la composition reconstituée" in note for note in report.notes)
     assert Establishment.objects.get(finess=S1).legal_entity.finess == E1
 
 
@@ -236,6 +236,7 @@ def eager_celery():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("import_scenario")
 def test_admin_uploads_the_flux_and_reads_the_report(
     client, world, tmp_path, settings, django_capture_on_commit_callbacks, eager_celery
 ):
@@ -259,6 +260,7 @@ def test_admin_uploads_the_flux_and_reads_the_report(
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("import_scenario")
 def test_upload_checks_the_content(client, world, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(world["users"]["admin"])

@@ -52,6 +52,8 @@ from tests.hostile import (
     xlsx_rows,
 )
 
+pytestmark = pytest.mark.usefixtures("cpom_scenario")
+
 REGISTER = (LegalEntity, Establishment, Category, LegalStatus, CooperationStructure, Membership, RegisterEngagement)
 LAYOUTS = {"finess": FINESS_LAYOUTS, "ght": GHT_LAYOUTS}
 HEADERS = [

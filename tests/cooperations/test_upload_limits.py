@@ -72,10 +72,10 @@ def test_a_file_above_its_kind_limit_is_refused_in_french_and_nothing_is_saved(c
     page = response.content.decode()
     assert response.status_code == 200
     assert "Le fichier dépasse la taille maximale autorisée (1000\xa0octets) pour ce type d’import" in page
-    assert "il pèse 2,6\xa0Kio" in page and "Rien n’a été importé" in page
+    assert "il pèse 2,6\xa0Ko" in page and "Rien n’a été importé" in page
     assert ImportRun.objects.count() == before and not stored_files(media)
     # The same file is accepted for a kind whose limit it fits.
-    assert "1,0\xa0Gio au plus" in client.get(reverse("cooperations:import_list")).content.decode()
+    assert "1,0\xa0Go au plus" in client.get(reverse("cooperations:import_list")).content.decode()
 
 
 def test_a_body_above_the_ceiling_gets_the_french_400_page_before_it_is_stored(client, world, media, settings):
@@ -122,7 +122,7 @@ def test_a_form_body_above_the_data_limit_gets_the_french_400_page(client, world
 def test_a_csv_line_without_end_is_refused_without_being_read_whole(db, tmp_path):
     path = tmp_path / "etab.csv"
     path.write_bytes(b"fi;fi_ej;rs;cat;stj;dep\n" + b"x" * (tabular.MAX_LINE_BYTES + 10))
-    with pytest.raises(ImportRefusedError, match=r"Ligne 2 illisible : ligne de plus de 1,0\xa0Mio sans fin de ligne"):
+    with pytest.raises(ImportRefusedError, match=r"Ligne 2 illisible : ligne de plus de 1,0\xa0Mo sans fin de ligne"):
         run_import(path, FINESS_LAYOUTS)
     assert not LegalEntity.objects.exists()
 
@@ -139,7 +139,7 @@ def test_a_workbook_inflating_past_its_bound_is_refused(db, tmp_path, monkeypatc
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>GHT</t></si>" * 5_000 + "</sst>")
     assert path.stat().st_size < 10_000
-    with pytest.raises(ImportRefusedError, match="une fois décompressé, il dépasse 9,8\xa0Kio"):
+    with pytest.raises(ImportRefusedError, match="une fois décompressé, il dépasse 9,8\xa0Ko"):
         run_import(path, GHT_LAYOUTS)
 
 
@@ -177,7 +177,7 @@ def test_a_huge_value_is_refused_before_it_is_read_whole(db, tmp_path):
     path.write_bytes(b'{"pmej": [{"nom": "' + b"x" * (3 * MIB) + b'"}]}')
     tracemalloc.start()
     try:
-        with pytest.raises(ImportRefusedError, match="une valeur de plus de 1,0\xa0Mio"):
+        with pytest.raises(ImportRefusedError, match="une valeur de plus de 1,0\xa0Mo"):
             run_finessplus_import(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -195,7 +195,7 @@ def test_an_element_too_large_is_rejected_unbuilt_and_the_others_imported(db, tm
     assert path.stat().st_size > 200_000
     report = run_finessplus_import(path)
     assert report.rejected == 1
-    assert report.errors[0][0] == "pmej[0]" and "élément de plus de 195,3\xa0Kio" in report.errors[0][1]
+    assert report.errors[0][0] == "pmej[0]" and "élément de plus de 195,3\xa0Ko" in report.errors[0][1]
     assert list(LegalEntity.objects.filter(finessplus_id__in=["P1", "P2"]).values_list("name", flat=True)) == [
         "CH PETIT"
     ]
@@ -206,7 +206,7 @@ def test_a_gzip_inflating_past_its_bound_is_refused(db, tmp_path, monkeypatch):
     path = tmp_path / "flux.json.gz"
     padding = [entity(f"P{i}", finess_with_key(f"78{i:06d}")) for i in range(1, 5_000)]
     path.write_bytes(gzip.compress(json.dumps({"pmej": padding}).encode()))
-    with pytest.raises(ImportRefusedError, match="Une fois décompressé, le fichier dépasse 1,0\xa0Mio"):
+    with pytest.raises(ImportRefusedError, match="Une fois décompressé, le fichier dépasse 1,0\xa0Mo"):
         run_finessplus_import(path)
     assert not LegalEntity.objects.filter(finessplus_id="P1").exists()
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 from cpom.models import AnnexArchive
 from indicators.models import ComputationRun
 
+pytestmark = pytest.mark.usefixtures("cpom_scenario")
+
 
 def _archive(world, ids):
     return AnnexArchive.objects.create(

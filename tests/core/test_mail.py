@@ -22,6 +22,8 @@ from indicators import notifications, services
 from tests.accounts.factories import UserFactory
 from tests.core.flaky_backend import FlakyBackend
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 SITE = "https://cpom.ars.example.fr"
 
 

@@ -11,6 +11,8 @@ from django.urls import reverse
 from core.printing import render_pdf
 from cpom.annex import annex_context, pick_version
 
+pytestmark = pytest.mark.usefixtures("cpom_scenario", "diagnostic_scenario")
+
 
 def _catalog(data):
     reader = pypdf.PdfReader(io.BytesIO(data))

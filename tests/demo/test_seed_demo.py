@@ -26,8 +26,9 @@ def test_reference_data_then_seed_demo_builds_the_demo():
         "directeur": Role.DIRECTOR,
     }
     director = User.objects.get(username="directeur")
-    assert director.legal_entity.memberships.filter(structure__kind="ght").exists()
-    assert Cpom.objects.filter(reference__startswith="DEMO-", legal_entity=director.legal_entity).exists()
+    entity = director.legal_entities.get()
+    assert entity.memberships.filter(structure__kind="ght").exists()
+    assert Cpom.objects.filter(reference__startswith="DEMO-", legal_entity=entity).exists()
     call_command("seed_demo")  # idempotent
     assert (
         Cpom.objects.filter(reference__startswith="DEMO-").count()

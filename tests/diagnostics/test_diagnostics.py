@@ -14,6 +14,8 @@ from diagnostics import services
 from diagnostics.models import Axis, Diagnostic, GridObjective, GridQuestion, InventoryItem, StructureView
 from tests.pages import with_tokens
 
+pytestmark = pytest.mark.usefixtures("cpom_scenario", "diagnostic_scenario")
+
 
 def _login(client, world, role):
     client.force_login(world["users"][role])
@@ -157,7 +159,7 @@ def test_matrix_places_the_scored_axes(client, world):
     _axis(world, "Facile et utile", 4, 4, quick_win=True)
     _login(client, world, "observer")
     page = client.get(world["diagnostic_idf"].get_absolute_url()).content.decode()
-    assert page.count('data-testid="matrix-dot"') == 1 and "1 axe(s) pas encore noté(s)" in page
+    assert page.count('data-testid="matrix-dot"') == 1 and "1 axe pas encore noté." in page
 
 
 # --- Axis → commitment ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Property-based tests: hostile text in the diagnostic forms and in its
 XLSX export."""
 
+import pytest
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +18,8 @@ from tests.hostile import (
     xlsx_formulas,
     xlsx_rows,
 )
+
+pytestmark = pytest.mark.usefixtures("diagnostic_scenario")
 
 
 @PROPERTY

@@ -35,7 +35,8 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def e2e_world(live_server):
     """Data for the live server (transactional: the server thread sees it)."""
-    from tests.conftest import build_world, load_reference_lists
+    from tests.conftest import load_reference_lists
+    from tests.scenarios import build_full_world
 
     load_reference_lists()
-    return build_world()
+    return build_full_world()

@@ -84,9 +84,13 @@ def test_negotiator_signs_a_cpom_then_an_amendment_and_the_director_reads_it(pag
     expect(page.get_by_test_id("indicators").first).to_contain_text("Calculé")
 
     page.get_by_role("button", name="Prêt à signer").click()
+    # The confirmation lists what will be frozen.
+    expect(page.get_by_test_id("modal-ready-frozen")).to_contain_text("Blanchisserie commune")
+    page.get_by_role("button", name="Confirmer et figer le contenu").click()
     expect(page.get_by_test_id("cpom-status")).to_have_text("À signer")
-    page.get_by_label("Date de signature").fill("2026-01-15")
     page.get_by_role("button", name="Signer le CPOM").click()
+    page.get_by_label("Date de signature").fill("2026-01-15")
+    page.get_by_role("button", name="Confirmer la signature").click()
     expect(page.get_by_test_id("cpom-status")).to_have_text("Signé")
     expect(page.get_by_role("link", name="Modifier")).to_have_count(0)
 
@@ -97,8 +101,10 @@ def test_negotiator_signs_a_cpom_then_an_amendment_and_the_director_reads_it(pag
     page.locator("[name='indicateurs-0-target_2028']").fill("150")
     page.get_by_role("button", name="Enregistrer l’engagement").click()
     page.get_by_role("button", name="Prêt à signer").click()
-    page.get_by_label("Date de signature").fill("2026-06-30")
+    page.get_by_role("button", name="Confirmer et figer le contenu").click()
     page.get_by_role("button", name="Signer le CPOM").click()
+    page.get_by_label("Date de signature").fill("2026-06-30")
+    page.get_by_role("button", name="Confirmer la signature").click()
     expect(page.get_by_test_id("cpom-status")).to_have_text("Signé")
     diff = page.get_by_test_id("diff")
     expect(diff).to_contain_text("Nombre de patients adressés dans le cadre des filières")

@@ -46,12 +46,18 @@ def test_campaign_declaration_send_back_correction_validation(page, live_server,
     expect(page.get_by_role("heading", level=1)).to_have_text("Indicateurs à renseigner — 2026")
     page.locator(value_field).fill("neuf")
     page.get_by_role("button", name="Soumettre mes valeurs à l’ARS").click()
-    expect(page.get_by_text("« neuf » n’est pas un nombre.")).to_be_visible()
+    page.get_by_test_id("confirm-submit").click()
+    # The error summary at the top links to the field, whose own message says the same.
+    expect(page.get_by_role("link", name="Valeur (vacations) : « neuf » n’est pas un nombre.")).to_be_visible()
+    expect(
+        page.get_by_test_id(f"indicator-{indicator.pk}").get_by_text("« neuf » n’est pas un nombre.")
+    ).to_be_visible()
     expect(page.locator(value_field)).to_have_value("neuf")
     page.locator(value_field).fill("9")
     page.locator(f"[name='i{indicator.pk}-comment']").fill("Selon les tableaux de service")
     page.get_by_role("button", name="Soumettre mes valeurs à l’ARS").click()
-    expect(page.get_by_text("1 valeur(s) soumise(s) à l’ARS pour validation.")).to_be_visible()
+    page.get_by_test_id("confirm-submit").click()
+    expect(page.get_by_text("1 valeur soumise à l’ARS pour validation.")).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("Soumise à l’ARS")
     _log_out(page)
 
@@ -59,7 +65,7 @@ def test_campaign_declaration_send_back_correction_validation(page, live_server,
     log_in(page, live_server, "nego_idf")
     _menu(page, "Suivi des indicateurs")
     _campaign_row(page, "2026").get_by_role("link", name="Validation").click()
-    page.get_by_role("link", name="Examiner / renvoyer").click()
+    page.get_by_role("link", name="Examiner").click()
     page.get_by_label("Motif du renvoi").fill("Le tableau de service joint compte 11 vacations.")
     page.get_by_role("button", name="Renvoyer pour correction").click()
     expect(page.get_by_test_id("status")).to_have_text("Renvoyée pour correction")
@@ -71,7 +77,8 @@ def test_campaign_declaration_send_back_correction_validation(page, live_server,
     expect(page.get_by_test_id("send-back")).to_contain_text("compte 11 vacations")
     page.locator(value_field).fill("11")
     page.get_by_role("button", name="Soumettre mes valeurs à l’ARS").click()
-    expect(page.get_by_test_id("status")).to_have_text("Soumise à l’ARS")
+    page.get_by_test_id("confirm-submit").click()
+    expect(page.get_by_test_id("status")).to_have_text("Corrigée")
     _log_out(page)
 
     # The negotiator validates from the queue; the value is frozen.
@@ -80,11 +87,10 @@ def test_campaign_declaration_send_back_correction_validation(page, live_server,
     _campaign_row(page, "2026").get_by_role("link", name="Validation").click()
     page.get_by_label("Statut").select_option(label="Soumise à l’ARS")
     page.get_by_role("button", name="Filtrer").click()
-    page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_text("Valeur validée")).to_be_visible()
-    expect(page.get_by_test_id("result-count")).to_have_text("0 déclaration(s)")  # none left to decide
-    page.get_by_role("link", name="Réinitialiser").click()
-    page.get_by_role("link", name="Voir").click()
+    page.get_by_role("link", name="Examiner").click()
+    page.get_by_test_id("validate").click()
+    page.get_by_test_id("confirm-validate").click()
+    expect(page.get_by_text("Valeur validée : « Nombre de")).to_be_visible()
     expect(page.get_by_test_id("events")).to_contain_text("Renvoyée pour correction")
     expect(page.get_by_test_id("events")).to_contain_text("Validée")
 

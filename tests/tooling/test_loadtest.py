@@ -10,6 +10,8 @@ from indicators.models import Declaration, DeclarationStatus
 from tests.pages import with_tokens
 from tooling import loadtest_check as check
 
+pytestmark = pytest.mark.usefixtures("follow_up_scenario")
+
 
 def _declaration(event, indicator, value, status="brouillon", user="d1"):
     return {"kind": "declaration", "event": event, "user": user, "indicator": indicator, "year": 2025, "value": value}

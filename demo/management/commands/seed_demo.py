@@ -5,12 +5,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
-from accounts.models import Role, User
+from accounts.models import EntityMembership, Function, Role, User
 from cooperations.models import LegalEntity, Region, StructureKind
+from demo.accounts import build_demo_accounts
 from demo.api import build_demo_api, demo_api_summary
 from demo.cpoms import build_demo_cpoms
 from demo.diagnostics import build_demo_diagnostic
 from demo.follow_up import build_demo_follow_up
+from demo.reviews import build_demo_reviews
 
 DEMO_REGION = "11"
 
@@ -59,7 +61,6 @@ class Command(BaseCommand):
                         "email": f"{username}@demo.invalid",
                         "role": role,
                         "region": user_region,
-                        "legal_entity": user_entity,
                         "is_staff": role == Role.ADMIN,
                         "is_superuser": role == Role.ADMIN,
                         "is_active": True,
@@ -67,14 +68,24 @@ class Command(BaseCommand):
                 )
                 user.set_password(password)
                 user.save()
+                if user_entity is not None:
+                    EntityMembership.objects.update_or_create(
+                        user=user, legal_entity=user_entity, defaults={"function": Function.DIRECTOR}
+                    )
+            second = build_demo_accounts(region, entity, password)
         negotiator, director = User.objects.get(username="negociateur"), User.objects.get(username="directeur")
         count = build_demo_cpoms(negotiator, director)
         campaign = build_demo_follow_up(negotiator, director)
+        finalized, _current, _evaluation = build_demo_reviews(negotiator, director)
         diagnostic = build_demo_diagnostic(negotiator, director)
         self.stdout.write(f"CPOM de démonstration (contenu fictif, référence « DEMO-… ») : {count}")
         self.stdout.write(
             f"Campagne de suivi {campaign.year} ouverte jusqu’au {campaign.closes_on:%d/%m/%Y}, "
             "avec des valeurs déclarées, validées et renvoyées (chiffres fictifs)"
+        )
+        self.stdout.write(
+            f"Revue annuelle {finalized.year} finalisée avec son compte rendu ; revue {finalized.year + 1} et "
+            "évaluation finale en cours (remarques fictives)"
         )
         self.stdout.write(f"Diagnostic en cours : « {diagnostic.title} » (réponses et axes fictifs)")
         self.stdout.write(f"Comptes de démonstration (mot de passe pour tous : {password}) :")
@@ -82,4 +93,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  negociateur  — négociateur ARS {region.name}")
         self.stdout.write(f"  observateur  — observateur ARS {region.name}")
         self.stdout.write(f"  directeur    — directeur de {entity.name} (FINESS EJ {entity.finess})")
+        self.stdout.write(f"  gestionnaire — gestionnaire des accès de l’ARS {region.name} (/utilisateurs/)")
+        self.stdout.write(f"  collaborateur — contributeur de {entity.name} (brouillons, sans soumission)")
+        self.stdout.write(f"  direction-commune — directeur de {entity.name} et de {second.name}")
+        self.stdout.write("  nouveau      — sans rôle, demande d’accès en attente ; une invitation en attente aussi")
         self.stdout.write(demo_api_summary(*build_demo_api(negotiator, director), region=region))

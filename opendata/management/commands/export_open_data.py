@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.template.defaultfilters import filesizeformat
 
+from core.values import format_size
 from opendata.publication import SCHEMA_FILE, write_files
 
 
@@ -25,5 +25,6 @@ class Command(BaseCommand):
         directory = Path(output or settings.OPEN_DATA_ROOT)
         written = write_files(directory)
         for path in written:
-            self.stdout.write(f"{path} : {filesizeformat(path.stat().st_size)}")
-        self.stdout.write(f"{len(written)} fichier(s) de données et {directory / SCHEMA_FILE} écrits dans {directory}.")
+            self.stdout.write(f"{path} : {format_size(path.stat().st_size)}")
+        files = f"{len(written)} fichier{'s' if len(written) > 1 else ''} de données"
+        self.stdout.write(f"{files} et {directory / SCHEMA_FILE} écrits dans {directory}.")

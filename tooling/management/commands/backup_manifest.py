@@ -4,8 +4,8 @@ import tarfile
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import ngettext
 
+from core.values import ngettext
 from tooling import backup
 
 NOT_POSTGRESQL = (

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import EntityMembership, Role, User
 from cooperations.finess import with_check_key
 from cooperations.models import LegalEntity, LegalStatus
 from cpom.models import Commitment, Cpom, Indicator, TargetValue
@@ -88,9 +88,8 @@ class Command(BaseCommand):
             for n, i in enumerate(indicators)
             if n % 5  # one in five still missing
         )
-        director = User.objects.create(
-            username="bench-suivi-directeur", role=Role.DIRECTOR, legal_entity=entities[0], email="d@bench.invalid"
-        )
+        director = User.objects.create(username="bench-suivi-directeur", role=Role.DIRECTOR, email="d@bench.invalid")
+        EntityMembership.objects.create(user=director, legal_entity=entities[0])
         self.stdout.write(
             f"Données : {count} établissements, {len(indicators)} indicateurs, "
             f"{Declaration.objects.filter(campaign=campaign).count()} déclarations "

@@ -94,6 +94,16 @@ class Command(BaseCommand):
             f"{(time.perf_counter() - begin) * 1000:.0f} ms au total, "
             f"{sum(r.value is not None for r in computed)} calculables"
         )
+        # Every GHT of France against the départements (issue 19: within 2× the time of the 101 départements).
+        every_ght = list(CooperationStructure.objects.filter(kind=StructureKind.GHT).order_by("short_code"))
+        begin = time.perf_counter()
+        for g in every_ght:
+            territory_leakage(g.short_code, year, "MCO", ght=g)
+        all_time = time.perf_counter() - begin
+        self.stdout.write(
+            f"taux de fuite des {len(every_ght)} GHT de France : {all_time * 1000:.0f} ms, "
+            f"soit {all_time / app_time:.1f} × le temps des {len(app)} départements (objectif ≤ 2)"
+        )
         peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(
             f"mémoire : pic Python pendant le calcul {peak / 2**20:.2f} Mio ; pic du processus {peak_rss:.0f} Mio"
