@@ -121,8 +121,8 @@ TEMPLATES = [
         },
     },
 ]
-# DSFR widgets render with django-dsfr's templates.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# DSFR widgets render with django-dsfr's templates; Django's common widgets are written in Python (core/rendering.py).
+FORM_RENDERER = "core.rendering.FastTemplatesRenderer"
 
 WSGI_APPLICATION = "config.wsgi.application"
 

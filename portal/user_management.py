@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login, password_validation
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +24,7 @@ from core.exports import export_response, requested_export
 from core.forms import DsfrFormMixin
 from core.pages import crumbs
 
-MAX_SHOWN = 500
+USER_ROWS = 50  # accounts a page: France has some 4,000
 
 
 class UserExportTable(tables.Table):
@@ -99,14 +100,16 @@ def user_list(request):
     export = requested_export(request)
     if export:
         return export_response(export, UserExportTable(people), "utilisateurs")
-    shown = list(people[: MAX_SHOWN + 1])
+    page = Paginator(people, USER_ROWS).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     title = _("Utilisateurs")
     return render(
         request,
         "accounts/user_list.html",
         {
-            "people": shown[:MAX_SHOWN],
-            "truncated": len(shown) > MAX_SHOWN,
+            "page": page,
+            "page_query": query.urlencode(),
             "form": form,
             "invitations": invitations.pending_visible_to(user).select_related("legal_entity", "region")[:200],
             "requests": access_requests.decidable_by(user).select_related("user", "legal_entity", "region")[:200],

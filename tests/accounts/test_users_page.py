@@ -102,3 +102,24 @@ def test_the_list_query_count_is_constant(client, django_assert_max_num_queries)
         UserFactory(director=True, legal_entity=LegalEntityFactory(department=department("75")))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("portal:user_list"))
+
+
+def test_the_list_is_paged_and_counts_every_account(client, monkeypatch):
+    from portal import user_management
+
+    monkeypatch.setattr(user_management, "USER_ROWS", 2)
+    manager = UserFactory(manager=True)
+    entity = LegalEntityFactory(department=department("75"))
+    names = ["Arnaud", "Bernard", "Carré", "Dumas", "Espinasse"]
+    for name in names:
+        UserFactory(director=True, legal_entity=entity, last_name=name)
+    client.force_login(manager)
+    first = client.get(reverse("portal:user_list"), {"status": "actif"}).content.decode()
+    assert "Arnaud" in first and "Bernard" in first and "Carré" not in first
+    assert "5 comptes." in first and 'data-testid="users-pagination"' in first
+    assert "status=actif&amp;page=2" in first  # the filter is kept from page to page
+    last = client.get(reverse("portal:user_list"), {"status": "actif", "page": "3"}).content.decode()
+    assert "Espinasse" in last and "Arnaud" not in last
+    beyond = client.get(reverse("portal:user_list"), {"page": "999"}).content.decode()
+    assert "Espinasse" in beyond  # past the end: the last page, never an error
+    assert client.get(reverse("portal:user_list"), {"page": "abc"}).status_code == 200

@@ -1,0 +1,107 @@
+"""The form renderer: Django's common widgets written in Python, the rest by templates.
+
+Django renders every widget through the template engine: an ``<input>`` is two
+templates (its type's, which includes ``input.html``, and ``attrs.html``), a
+``<select>`` one more per option. On the commitment form (some 120 fields, its
+partners and indicators) that was 80 % of the time spent rendering the fields,
+0.6 ms a widget (issue 19). ``FastTemplatesRenderer`` writes the inputs,
+textareas, selects and checkboxes of Django's own templates in Python, with
+the same markup (``tests/core/test_rendering.py`` compares them with the
+templates' output), and leaves every other template (django-dsfr's radio and
+checkbox groups, file inputs, the field and form templates) to the template
+engine, so a template of the project or of django-dsfr overriding one of those
+keeps its effect. A widget template this module writes must not be overridden
+by a template: it would be ignored (a check in the tests lists them)."""
+
+from django.forms.renderers import TemplatesSetting
+from django.template.base import render_value_in_context
+from django.template.context import Context
+from django.utils.functional import Promise
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
+_CONTEXT = Context(autoescape=True)  # what {{ }} of a widget template sees: escaped, localized, local time
+
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "input", "text", "number", "email", "url", "password", "hidden", "date", "datetime", "time",
+        "search", "tel", "color", "checkbox",
+    )
+)  # fmt: skip
+TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+SELECT_TEMPLATES = frozenset({"django/forms/widgets/select.html"})
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+WRITTEN_HERE = INPUT_TEMPLATES | SELECT_TEMPLATES | {TEXTAREA_TEMPLATE}
+
+
+def _shown(value):
+    """``{{ value }}``: localized, in local time, escaped unless safe."""
+    if isinstance(value, str | Promise):
+        return conditional_escape(value)  # a string is neither localized nor converted: escaped only
+    return render_value_in_context(value, _CONTEXT)
+
+
+def _formatted(value):
+    """``{{ value|stringformat:'s' }}``."""
+    return conditional_escape("%s" % (value,))  # noqa: UP031 - the filter's own formatting
+
+
+def attributes(attrs):
+    """``django/forms/widgets/attrs.html``."""
+    parts = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        parts.append(f" {_shown(name)}" if value is True else f' {_shown(name)}="{_formatted(value)}"')
+    return "".join(parts)
+
+
+def _input(widget):
+    value = widget["value"]
+    shown = "" if value is None else f' value="{_formatted(value)}"'
+    return (
+        f'<input type="{_shown(widget["type"])}" name="{_shown(widget["name"])}"{shown}{attributes(widget["attrs"])}>'
+    )
+
+
+def _textarea(widget):
+    value = widget["value"]
+    return f'<textarea name="{_shown(widget["name"])}"{attributes(widget["attrs"])}>\n{_shown(value) if value else ""}</textarea>'
+
+
+def _select(widget):
+    parts = [f'<select name="{_shown(widget["name"])}"{attributes(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
+        for option in group_choices:
+            if option["template_name"] != OPTION_TEMPLATE:
+                return None  # an option of its own template: the template engine renders the whole select
+            parts.append(
+                f'\n  <option value="{_formatted(option["value"])}"{attributes(option["attrs"])}>'
+                f"{_shown(option['label'])}</option>\n"  # select_option.html's own last line
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+class FastTemplatesRenderer(TemplatesSetting):
+    """``TemplatesSetting`` (the project's and django-dsfr's templates) with
+    Django's common widgets written in Python."""
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget") if isinstance(context, dict) else None
+        html = None
+        if widget is not None:
+            if template_name in INPUT_TEMPLATES:
+                html = _input(widget)
+            elif template_name == TEXTAREA_TEMPLATE:
+                html = _textarea(widget)
+            elif template_name in SELECT_TEMPLATES:
+                html = _select(widget)
+        if html is None:
+            return super().render(template_name, context, request)
+        return mark_safe(html)  # noqa: S308  # nosec B308 B703 - every value escaped above

@@ -1,0 +1,87 @@
+"""core.rendering: the widgets written in Python give the markup of Django's
+own templates, value for value; everything else still goes through templates."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+from core.rendering import WRITTEN_HERE, FastTemplatesRenderer
+
+DJANGO = DjangoTemplates()  # Django's built-in widget templates
+FAST = FastTemplatesRenderer()
+
+
+class Everything(forms.Form):
+    text = forms.CharField(max_length=20, help_text="aide", widget=forms.TextInput(attrs={"placeholder": 'a "b" <c>'}))
+    number = forms.DecimalField(required=False, widget=forms.NumberInput(attrs={"step": "any", "class": "fr-input"}))
+    integer = forms.IntegerField(required=False)
+    email = forms.EmailField(required=False)
+    url = forms.URLField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
+    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    moment = forms.DateTimeField(required=False)
+    hour = forms.TimeField(required=False)
+    agreed = forms.BooleanField(required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "disabled": True, "readonly": False}))
+    kind = forms.ChoiceField(choices=[("", "---------"), ("a", "Alpha & co"), ("b", "<b>Bêta</b>"), (3, 3000)])
+    grouped = forms.ChoiceField(
+        required=False,
+        choices=[("Établissements", [("1", "Un"), ("2", "Deux")]), ("Autres", [("x", "X")]), ("z", "Z")],
+    )
+    many = forms.MultipleChoiceField(required=False, choices=[("1", "Un"), ("2", "Deux")])
+    yes_no = forms.NullBooleanField(required=False)
+
+
+BOUND = [
+    {},
+    {"text": "d’accord <b>", "number": "12.5", "integer": "1234567", "email": "a@b.fr", "url": "https://x.fr/?a=1&b=2",
+     "password": "s3cr\"et", "hidden": mark_safe("<i>déjà sûr</i>"), "day": "2027-03-01", "moment": "2027-03-01 10:30",
+     "hour": "10:30", "agreed": "on", "notes": "ligne 1\nligne 2 & <3", "kind": "b", "grouped": "2",
+     "many": ["1", "2"], "yes_no": "true"},
+    {"text": "", "number": "abc", "notes": "", "kind": "3", "grouped": "x", "agreed": ""},
+]  # fmt: skip
+
+INITIAL = {"day": datetime.date(2027, 1, 31), "number": Decimal("1234.50"), "moment": datetime.datetime(2027, 1, 31, 8)}
+
+
+@pytest.mark.parametrize("data", [None, *BOUND])
+def test_every_widget_is_written_as_django_writes_it(data, settings):
+    settings.USE_THOUSAND_SEPARATOR = True  # what a label of 3000 becomes must still match the template's
+    for renderer_form in (Everything(data=data, initial=INITIAL), Everything(initial=INITIAL)):
+        for bound in renderer_form:
+            expected = bound.field.widget.render(bound.html_name, bound.value(), bound.build_widget_attrs({}), DJANGO)
+            written = bound.field.widget.render(bound.html_name, bound.value(), bound.build_widget_attrs({}), FAST)
+            assert written == expected, bound.name
+
+
+def test_the_fast_renderer_writes_most_of_the_form_and_templates_the_rest(monkeypatch):
+    used = []
+    original = FastTemplatesRenderer.get_template
+
+    def spy(self, name):
+        used.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(FastTemplatesRenderer, "get_template", spy)
+    form = Everything(data=BOUND[1])
+    for bound in form:
+        bound.field.widget.render(bound.html_name, bound.value(), {}, FAST)
+    # The multiple select has no template of its own (it is select.html with multiple): written too.
+    assert used == []
+    radios = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect).widget
+    radios.render("r", "a", {}, FAST)
+    assert "django/forms/widgets/radio.html" in used  # a radio group (django-dsfr's options) stays templated
+
+
+def test_no_template_overrides_a_widget_written_in_python():
+    """A project or django-dsfr template for one of these would be silently ignored."""
+    django_root = str(DJANGO.engine.engine.dirs[0])
+    for name in WRITTEN_HERE:
+        origin = get_template(name, using=None).origin.name
+        assert origin.startswith(django_root) or "/django/forms/templates/" in origin, (name, origin)
