@@ -54,11 +54,12 @@ from indicators.models import Declaration, DeclarationStatus
 admin, director = User.objects.get(username="admin"), User.objects.get(username="directeur")
 cpoms = list(Cpom.objects.filter(reference__startswith="DEMO-").order_by("reference"))
 annexes = [annex_pdf(cpom, version, admin) for cpom in cpoms for version in cpom.versions.order_by("number") if version.is_signed]
-draft = (Declaration.objects.filter(status=DeclarationStatus.DRAFT, indicator__commitment__cpom__legal_entity=director.legal_entity)
-         .select_related("campaign", "indicator").first())
+draft = (Declaration.objects.filter(status=DeclarationStatus.DRAFT,
+                                    indicator__commitment__cpom__legal_entity__in=director.legal_entities.all())
+         .select_related("campaign", "indicator__commitment__cpom").first())
 with annexes[0].file.open("rb") as handle:
     evidence = SimpleUploadedFile("compte-rendu-comite.pdf", handle.read(), "application/pdf")
-services.save_declarations(director, draft.campaign, director.legal_entity_id,
+services.save_declarations(director, draft.campaign, draft.indicator.commitment.cpom.legal_entity_id,
                            [services.Entry(draft.indicator, draft.value, draft.text, "Compte rendu du comité joint.", evidence)])
 request_archive(admin, cpoms, "Annexes des CPOM de démonstration")
 ' >>"$log" 2>&1 || fail "fichiers de la démo (annexes, justificatif, archive)"
