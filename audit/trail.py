@@ -14,8 +14,11 @@ from django.apps import apps
 from django.db.models import CharField, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import registered_models
+
+from core import choices
 
 AUDITED_APPS = ("accounts", "cooperations", "cpom", "indicators", "diagnostics", "reviews")
 # Fields a search on the object's name looks in, where the model has them.
@@ -234,7 +237,7 @@ def _display(f, value, labels):
     if f.is_relation:
         return labels.get(f.related_model, {}).get(value, f"n° {value} (supprimé)")
     if f.choices:
-        return str(dict(f.flatchoices).get(value, value))
+        return str(choices.labels(f, get_language()).get(value, value))
     if isinstance(value, bool):
         return str(_("oui") if value else _("non"))
     if isinstance(value, datetime.datetime):

@@ -11,10 +11,10 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from accounts.scopes import entity_ids, scoped, signed_in
 from cooperations.finess import validate_finess
+from core.history import HistoricalRecords
 from core.jobs import BackgroundJob
 
 

@@ -8,7 +8,7 @@ partners and indicators) that was 80 % of the time spent rendering the fields,
 textareas, selects and checkboxes of Django's own templates in Python, with
 the same markup (``tests/core/test_rendering.py`` compares them with the
 templates' output), and leaves every other template (django-dsfr's radio and
-checkbox groups, file inputs, the field and form templates) to the template
+checkbox groups, the field and form templates) to the template
 engine, so a template of the project or of django-dsfr overriding one of those
 keeps its effect. A widget template this module writes must not be overridden
 by a template: it would be ignored (a check in the tests lists them)."""
@@ -26,13 +26,14 @@ INPUT_TEMPLATES = frozenset(
     f"django/forms/widgets/{name}.html"
     for name in (
         "input", "text", "number", "email", "url", "password", "hidden", "date", "datetime", "time",
-        "search", "tel", "color", "checkbox",
+        "search", "tel", "color", "checkbox", "file",
     )
 )  # fmt: skip
 TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
 SELECT_TEMPLATES = frozenset({"django/forms/widgets/select.html"})
+CLEARABLE_FILE_TEMPLATE = "django/forms/widgets/clearable_file_input.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-WRITTEN_HERE = INPUT_TEMPLATES | SELECT_TEMPLATES | {TEXTAREA_TEMPLATE}
+WRITTEN_HERE = INPUT_TEMPLATES | SELECT_TEMPLATES | {TEXTAREA_TEMPLATE, CLEARABLE_FILE_TEMPLATE}
 
 
 def _shown(value):
@@ -88,6 +89,26 @@ def _select(widget):
     return "".join(parts)
 
 
+def _clearable_file(widget):
+    parts = []
+    if widget["is_initial"]:
+        value = widget["value"]
+        parts.append(f'{_shown(widget["initial_text"])}: <a href="{_shown(value.url)}">{_shown(value)}</a>')
+        if not widget["required"]:
+            box = _shown(widget["checkbox_id"])
+            disabled = " disabled" if widget["attrs"].get("disabled") else ""
+            checked = " checked" if widget["attrs"].get("checked") else ""
+            parts.append(
+                f'\n<input type="checkbox" name="{_shown(widget["checkbox_name"])}" id="{box}"{disabled}{checked}>'
+                f'\n<label for="{box}">{_shown(widget["clear_checkbox_label"])}</label>'
+            )
+        parts.append(f"<br>\n{_shown(widget['input_text'])}:")
+    parts.append(
+        f'\n<input type="{_shown(widget["type"])}" name="{_shown(widget["name"])}"{attributes(widget["attrs"])}>'
+    )
+    return "".join(parts).strip()
+
+
 class FastTemplatesRenderer(TemplatesSetting):
     """``TemplatesSetting`` (the project's and django-dsfr's templates) with
     Django's common widgets written in Python."""
@@ -102,6 +123,8 @@ class FastTemplatesRenderer(TemplatesSetting):
                 html = _textarea(widget)
             elif template_name in SELECT_TEMPLATES:
                 html = _select(widget)
+            elif template_name == CLEARABLE_FILE_TEMPLATE:
+                html = _clearable_file(widget)
         if html is None:
             return super().render(template_name, context, request)
         return mark_safe(html)  # noqa: S308  # nosec B308 B703 - every value escaped above

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from accounts.scopes import entity_ids, scoped
 from cooperations.models import CooperationStructure, ExternalKind, LegalEntity, Region
 from core.concurrency import StaleVersionError  # noqa: F401 - raised by the contract's services
+from core.history import HistoricalRecords
 from core.jobs import BackgroundJob
 from core.values import ValueType, format_value, parse_value
 

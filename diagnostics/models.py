@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from accounts.scopes import entity_ids, scoped
 from cooperations.models import CooperationStructure, Department, LegalEntity, Nature, Purpose, Region
+from core.history import HistoricalRecords
 from cpom.models import Commitment, Theme
 
 

@@ -11,10 +11,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from accounts.scopes import scoped
 from cooperations.models import Department
+from core.history import HistoricalRecords
 from core.jobs import BackgroundJob
 from core.values import format_value
 from cpom.models import (

@@ -13,8 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from cpom.models import Commitment, Cpom, CpomVersion, Indicator, Theme
 
 

@@ -36,6 +36,18 @@ class Everything(forms.Form):
     )
     many = forms.MultipleChoiceField(required=False, choices=[("1", "Un"), ("2", "Deux")])
     yes_no = forms.NullBooleanField(required=False)
+    evidence = forms.FileField(required=False)
+    scan = forms.FileField(widget=forms.FileInput, required=False)
+    mandatory = forms.FileField(required=True, widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}))
+
+
+class StoredFile:
+    """What a model's FileField gives a widget: a name and a URL."""
+
+    url = "/media/justificatifs/compte-rendu&1.pdf"
+
+    def __str__(self):
+        return "justificatifs/compte-rendu <1>.pdf"
 
 
 BOUND = [
@@ -47,7 +59,13 @@ BOUND = [
     {"text": "", "number": "abc", "notes": "", "kind": "3", "grouped": "x", "agreed": ""},
 ]  # fmt: skip
 
-INITIAL = {"day": datetime.date(2027, 1, 31), "number": Decimal("1234.50"), "moment": datetime.datetime(2027, 1, 31, 8)}
+INITIAL = {
+    "day": datetime.date(2027, 1, 31),
+    "number": Decimal("1234.50"),
+    "moment": datetime.datetime(2027, 1, 31, 8),
+    "evidence": StoredFile(),
+    "mandatory": StoredFile(),
+}
 
 
 @pytest.mark.parametrize("data", [None, *BOUND])
