@@ -19,6 +19,8 @@ from django.template.context import Context
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from dsfr.templatetags.dsfr_tags import dsfr_mark_optionnal_fields
+from dsfr.utils import dsfr_input_class_attr
 
 _CONTEXT = Context(autoescape=True)  # what {{ }} of a widget template sees: escaped, localized, local time
 
@@ -34,6 +36,10 @@ SELECT_TEMPLATES = frozenset({"django/forms/widgets/select.html"})
 CLEARABLE_FILE_TEMPLATE = "django/forms/widgets/clearable_file_input.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 WRITTEN_HERE = INPUT_TEMPLATES | SELECT_TEMPLATES | {TEXTAREA_TEMPLATE, CLEARABLE_FILE_TEMPLATE}
+# Field groups: the templates stay the reference (the tests compare them with these functions' output).
+PLAIN_FIELD_TEMPLATE = "core/_plain_field.html"
+DSFR_INPUT_TEMPLATE = "dsfr/form_field_snippets/input_snippet.html"
+FIELD_TEMPLATES = frozenset({PLAIN_FIELD_TEMPLATE, DSFR_INPUT_TEMPLATE})
 
 
 def _shown(value):
@@ -109,6 +115,52 @@ def _clearable_file(widget):
     return "".join(parts).strip()
 
 
+def _field_errors(field):
+    errors = field.errors
+    return f'<div id="{_shown(field.auto_id)}-desc-error">{_shown(errors)}</div>' if errors else ""
+
+
+def _plain_field(field):
+    """``core/_plain_field.html``: a DSFR input group without the required mark."""
+    errors = field.errors
+    hint = (
+        f'<span class="fr-hint-text" id="{_shown(field.auto_id)}_helptext">{_shown(field.help_text)}</span>'
+        if field.help_text
+        else ""
+    )
+    widget = _shown(dsfr_input_class_attr(field))
+    return (
+        f'<div class="fr-input-group{" fr-input-group--error" if errors else ""}">\n'
+        f'  <label for="{_shown(field.id_for_label)}" class="fr-label">{_shown(field.label)}{hint}</label>\n'
+        f"  {widget}\n  {_field_errors(field)}\n</div>"
+    )
+
+
+def _dsfr_input(field):
+    """django-dsfr's ``input_snippet.html``: the group, the label with the required mark, the hint."""
+    group = getattr(field.field.widget, "group_class", "") or "fr-input-group"
+    classes = group + (f" {group}--error" if field.errors else "")
+    if field.field.disabled:
+        classes += " fr-input-group--disabled"
+    hint = (
+        f'\n    \n      <span class="fr-hint-text" id="{_shown(field.id_for_label)}_helptext">'
+        f"{mark_safe(field.help_text)}</span>\n    \n    "  # noqa: S308  # nosec B308 B703 - the snippet's |safe
+        if field.help_text
+        else "\n    \n    "
+    )
+    widget = _shown(dsfr_input_class_attr(field))
+    errors = field.errors
+    error_block = (
+        f'\n    <div id="{_shown(field.auto_id)}-desc-error">\n      {_shown(errors)}\n    </div>\n  ' if errors else ""
+    )
+    return (
+        f'<div class="{_shown(classes)}">\n'
+        f'  <label for="{_shown(field.id_for_label)}" class="fr-label">\n    \n'
+        f"    {_shown(field.label)}{_shown(dsfr_mark_optionnal_fields(field))}{hint}\n  </label>\n"
+        f"  {widget}\n  {error_block}\n</div>"
+    )
+
+
 class FastTemplatesRenderer(TemplatesSetting):
     """``TemplatesSetting`` (the project's and django-dsfr's templates) with
     Django's common widgets written in Python."""
@@ -116,7 +168,9 @@ class FastTemplatesRenderer(TemplatesSetting):
     def render(self, template_name, context, request=None):
         widget = context.get("widget") if isinstance(context, dict) else None
         html = None
-        if widget is not None:
+        if template_name in FIELD_TEMPLATES and isinstance(context, dict) and "field" in context:
+            html = (_plain_field if template_name == PLAIN_FIELD_TEMPLATE else _dsfr_input)(context["field"])
+        elif widget is not None:
             if template_name in INPUT_TEMPLATES:
                 html = _input(widget)
             elif template_name == TEXTAREA_TEMPLATE:

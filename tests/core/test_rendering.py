@@ -10,6 +10,7 @@ from django.forms.renderers import DjangoTemplates
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
+from core.forms import DsfrFormMixin
 from core.rendering import WRITTEN_HERE, FastTemplatesRenderer
 
 DJANGO = DjangoTemplates()  # Django's built-in widget templates
@@ -103,3 +104,33 @@ def test_no_template_overrides_a_widget_written_in_python():
     for name in WRITTEN_HERE:
         origin = get_template(name, using=None).origin.name
         assert origin.startswith(django_root) or "/django/forms/templates/" in origin, (name, origin)
+
+
+class Group(DsfrFormMixin, forms.Form):
+    name = forms.CharField(label="Nom <de l’objet>", help_text="Au plus <b>20</b> caractères", max_length=20)
+    count = forms.IntegerField(label="Nombre", required=False, min_value=0)
+    kind = forms.ChoiceField(label="Type", choices=[("a", "A"), ("b", "B")])
+    locked = forms.CharField(label="Figé", required=False, disabled=True)
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea, help_text="libre")
+
+
+GROUP_DATA = [None, {"name": "x" * 30, "count": "-1", "kind": "z"}, {"name": "ok", "count": "3", "kind": "a"}]
+
+
+@pytest.mark.parametrize("template", ["core/_plain_field.html", "dsfr/form_field_snippets/input_snippet.html"])
+@pytest.mark.parametrize("data", GROUP_DATA)
+def test_field_groups_are_written_as_their_templates_write_them(template, data, settings):
+    by_template, by_python = Group(data=data), Group(data=data)
+    if data:
+        assert by_template.is_valid() == by_python.is_valid()
+    for name in Group.base_fields:
+        context = {"field": by_template[name]}
+        expected = get_template(template).render(context).strip()
+        assert FAST.render(template, {"field": by_python[name]}) == expected, name
+    settings.DSFR_MARK_OPTIONAL_FIELDS = True
+    again_template, again_python = Group(data=data), Group(data=data)
+    if data:
+        again_template.is_valid(), again_python.is_valid()
+    for name in Group.base_fields:
+        expected = get_template(template).render({"field": again_template[name]}).strip()
+        assert FAST.render(template, {"field": again_python[name]}) == expected, name
