@@ -222,27 +222,55 @@ def _display(record, field, names):
 
 def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
     """Every change to the CPOM, its commitments, partners, indicators and
-    targets, newest first: who, when, what, and each field before → after."""
-    history = {
+    targets, newest first: who, when, what, and each field before → after.
+
+    With ``limit`` (the CPOM page shows ten), only the latest records of each
+    kind are read, with every record of the objects they belong to (for the
+    « before »); when that cannot prove the entries are the latest ones (a
+    kind read to its cut holds a record newer than the last entry), the whole
+    history is read instead, so that both paths give the same entries."""
+    if limit:
+        entries, exact = _history_entries(cpom, limit, recent=HISTORY_READ_AHEAD * limit)
+        if exact:
+            return entries
+    return _history_entries(cpom, limit)[0]
+
+
+HISTORY_READ_AHEAD = 3  # records of each kind read per entry shown, on the limited path
+
+
+def _history_entries(cpom, limit, recent=None):
+    commitment_ids = set(Commitment.history.filter(cpom_id=cpom.pk).order_by().values_list("id", flat=True).distinct())
+    querysets = {
         "cpom": Cpom.history.filter(id=cpom.pk),
         "commitment": Commitment.history.filter(cpom_id=cpom.pk),
+        "partner": CommitmentPartner.history.filter(commitment_id__in=commitment_ids),
+        "indicator": Indicator.history.filter(commitment_id__in=commitment_ids),
     }
-    commitment_records = list(history["commitment"].select_related("history_user"))
-    commitment_ids = {r.id for r in commitment_records}
-    commitment_titles = {r.id: r.title for r in commitment_records}
-    indicator_records = list(Indicator.history.filter(commitment_id__in=commitment_ids).select_related("history_user"))
-    indicator_labels = {r.id: r.label for r in indicator_records}
-    records = {
-        "cpom": list(history["cpom"].select_related("history_user")),
-        "commitment": commitment_records,
-        "partner": list(
-            CommitmentPartner.history.filter(commitment_id__in=commitment_ids).select_related("history_user")
-        ),
-        "indicator": indicator_records,
-        "target": list(
-            TargetValue.history.filter(indicator_id__in=indicator_labels.keys()).select_related("history_user")
-        ),
-    }
+    indicator_ids = set(querysets["indicator"].order_by().values_list("id", flat=True).distinct())
+    querysets["target"] = TargetValue.history.filter(indicator_id__in=indicator_ids)
+    records, cuts = {}, {}
+    for kind, qs in querysets.items():
+        qs = qs.select_related("history_user")
+        if recent is None:
+            records[kind] = list(qs)
+            continue
+        latest = list(
+            qs.order_by("-history_date", "-history_id").values_list("id", "history_date", "history_id")[:recent]
+        )
+        if len(latest) == recent:  # read to its cut: older records of other objects were left out
+            cuts[kind] = latest[-1][1:]
+        records[kind] = list(qs.filter(id__in={row[0] for row in latest})) if latest else []
+    # The names the labels read: the latest title of each commitment and label of each indicator.
+    commitment_titles = dict(
+        Commitment.history.filter(id__in=commitment_ids)
+        .order_by("history_date", "history_id")
+        .values_list("id", "title")
+    )
+    wanted = {r.indicator_id for r in records["target"]} | {r.id for r in records["indicator"]}
+    indicator_labels = dict(
+        Indicator.history.filter(id__in=wanted).order_by("history_date", "history_id").values_list("id", "label")
+    )
     names = {}
     entity_ids = {r.legal_entity_id for r in records["partner"] if r.legal_entity_id}
     entity_ids |= {r.legal_entity_id for r in records["cpom"]}
@@ -313,4 +341,8 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
         )
         if limit and len(entries) == limit:
             break
-    return entries
+    if recent is None:
+        return entries, True
+    last = (entries[-1]["when"], entries[-1]["order"]) if entries else None
+    exact = not cuts or (limit is not None and len(entries) == limit and all(cut <= last for cut in cuts.values()))
+    return entries, exact

@@ -336,3 +336,39 @@ def test_shrinking_the_period_is_refused_while_targets_fall_outside(cpom, world)
         services.update_cpom(cpom, nego, edit_token(cpom), first_year=2027, last_year=2030, reference="")
     assert "2026" in error.value.messages[0]
     assert Cpom.objects.get(pk=cpom.pk).first_year == 2026
+
+
+def _keys(entries):
+    return [(e["when"], e["order"], e["what"], e["changes"]) for e in entries]
+
+
+def test_the_page_history_is_the_newest_of_the_whole_history(cpom, world, django_assert_max_num_queries, monkeypatch):
+    from cpom import versions
+
+    nego = world["users"]["negotiator"]
+    commitments = [CommitmentFactory(cpom=cpom, title=f"Filière {n}") for n in range(3)]
+    indicators = [indicator_with_targets(c, label=f"Indicateur {c.title}") for c in commitments]
+    for round_ in range(4):  # many target records, a few commitment ones: kinds are cut at different depths
+        for indicator in indicators:
+            indicator.set_target(cpom.first_year, str(20 + round_), nego)
+    commitments[0].title = "Filière AVC"
+    commitments[0]._history_user = nego
+    commitments[0].save()
+    whole = cpom_history(cpom)
+    with django_assert_max_num_queries(20):
+        page = cpom_history(cpom, limit=5)
+    assert _keys(page) == _keys(whole[:5])
+    assert page[0]["what"] == "Engagement « Filière AVC »"
+    # Records that change nothing shown (saved again as they were) push the entries past the cut:
+    # the limited reading cannot prove its entries are the newest and reads the whole history.
+    for _ in range(20):
+        commitments[1]._history_user = nego
+        commitments[1].save()
+    reads = []
+    original = versions._history_entries
+    monkeypatch.setattr(
+        versions, "_history_entries", lambda *a, **kw: reads.append(kw.get("recent")) or original(*a, **kw)
+    )
+    page = cpom_history(cpom, limit=5)
+    assert reads == [versions.HISTORY_READ_AHEAD * 5, None]
+    assert _keys(page) == _keys(cpom_history(cpom)[:5])
