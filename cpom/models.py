@@ -170,7 +170,9 @@ class CpomVersion(models.Model):
     class Meta:
         verbose_name = _("version signée du CPOM")
         verbose_name_plural = _("versions signées du CPOM")
-        ordering = ["cpom", "number"]
+        # By the parent's id: ordering by the relation itself would join the parent's own ordering, up
+        # to the entity's name, in every query of these rows (issue 19).
+        ordering = ["cpom_id", "number"]
         constraints = [models.UniqueConstraint(fields=["cpom", "number"], name="unique_cpom_version_number")]
 
     def __str__(self):
@@ -292,7 +294,7 @@ class Commitment(GuardedByCpom):
     class Meta:
         verbose_name = _("engagement")
         verbose_name_plural = _("engagements")
-        ordering = ["cpom", "position", "pk"]
+        ordering = ["cpom_id", "position", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(deadline__isnull=True)
@@ -348,7 +350,7 @@ class CommitmentPartner(GuardedByCpom):
     class Meta:
         verbose_name = _("partenaire de l’engagement")
         verbose_name_plural = _("partenaires de l’engagement")
-        ordering = ["commitment", "pk"]
+        ordering = ["commitment_id", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(legal_entity__isnull=False) & Q(structure__isnull=True) & Q(external_name=""))
@@ -794,7 +796,7 @@ class Indicator(GuardedByCpom, IndicatorDefinition):
     class Meta:
         verbose_name = _("indicateur de suivi")
         verbose_name_plural = _("indicateurs de suivi")
-        ordering = ["commitment", "position", "pk"]
+        ordering = ["commitment_id", "position", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind=IndicatorKind.DECLARATIVE, computation="")
@@ -854,7 +856,7 @@ class TargetValue(models.Model):
     class Meta:
         verbose_name = _("valeur-cible")
         verbose_name_plural = _("valeurs-cibles")
-        ordering = ["indicator", "year"]
+        ordering = ["indicator_id", "year"]
         constraints = [models.UniqueConstraint(fields=["indicator", "year"], name="unique_target_per_year")]
 
     def __str__(self):

@@ -215,7 +215,9 @@ class Declaration(models.Model):
     class Meta:
         verbose_name = _("déclaration")
         verbose_name_plural = _("déclarations")
-        ordering = ["indicator", "year"]
+        # By the parent's id: ordering by the relation itself would join the parent's own ordering, up
+        # to the entity's name, in every query of these rows (issue 19).
+        ordering = ["indicator_id", "year"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "year"], name="one_declaration_per_indicator_and_year")
         ]
@@ -286,7 +288,7 @@ class DeclarationEvent(models.Model):
     class Meta:
         verbose_name = _("changement de statut")
         verbose_name_plural = _("changements de statut")
-        ordering = ["declaration", "at", "pk"]
+        ordering = ["declaration_id", "at", "pk"]
 
     def __str__(self):
         return f"{self.get_status_display()} — {self.at:%d/%m/%Y %H:%M}"
@@ -318,7 +320,7 @@ class DeclarationNote(models.Model):
     class Meta:
         verbose_name = _("note interne")
         verbose_name_plural = _("notes internes")
-        ordering = ["declaration", "created_at", "pk"]
+        ordering = ["declaration_id", "created_at", "pk"]
 
     def __str__(self):
         return self.text[:60]
@@ -556,7 +558,7 @@ class ComputedValue(models.Model):
     class Meta:
         verbose_name = _("valeur calculée")
         verbose_name_plural = _("valeurs calculées")
-        ordering = ["indicator", "year"]
+        ordering = ["indicator_id", "year"]
         constraints = [models.UniqueConstraint(fields=["indicator", "year"], name="one_computed_value_per_year")]
 
     def __str__(self):

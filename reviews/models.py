@@ -100,7 +100,9 @@ class AnnualReview(ReviewStep):
     class Meta:
         verbose_name = _("revue annuelle")
         verbose_name_plural = _("revues annuelles")
-        ordering = ["cpom", "year"]
+        # By the parent's id: ordering by the relation itself would join the parent's own ordering, up
+        # to the entity's name, in every query of these rows (issue 19).
+        ordering = ["cpom_id", "year"]
         constraints = [models.UniqueConstraint(fields=["cpom", "year"], name="one_review_per_cpom_and_year")]
 
     def __str__(self):
@@ -165,7 +167,7 @@ class FinalEvaluation(ReviewStep):
     class Meta:
         verbose_name = _("évaluation finale")
         verbose_name_plural = _("évaluations finales")
-        ordering = ["cpom"]
+        ordering = ["cpom_id"]
 
     def __str__(self):
         return _("Évaluation finale — %(cpom)s") % {"cpom": self.cpom}
