@@ -168,3 +168,20 @@ def test_removal_leaves_the_rest(register, world):
 def test_command_refuses_an_empty_register(db, capsys):
     with pytest.raises(Exception, match="load_reference_data"):
         call_command("generate_scale_data", "--factor", "0.01")
+
+
+def test_profile_page_times_and_profiles_the_pages_of_the_bench(register):
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Aucun jeu généré"):
+        call_command("profile_page", stdout=StringIO())
+    generate_scale_data(factor=FACTOR, seed=7, password=PASSWORD, log=quiet)  # campaigns open today
+    out = StringIO()
+    call_command("profile_page", "structures", "cpoms", "--runs", "1", "--profile", stdout=out)
+    printed = out.getvalue()
+    assert "structures " in printed and "cpoms " in printed and " ms  /cpom/" in printed
+    assert "structure_list" in printed and "cpom_list" in printed  # the views in the call trees
+    with pytest.raises(CommandError, match="Pages inconnues : nulle-part"):
+        call_command("profile_page", "nulle-part", stdout=StringIO())
