@@ -4,10 +4,12 @@ by WeasyPrint as a tagged PDF (PDF/UA-1: structure tags, the document's
 language and title from ``<html lang>`` and ``<title>``), with the DSFR's
 Marianne fonts of the installed django-dsfr package in both."""
 
+import hashlib
 from pathlib import Path
 
 import dsfr
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 
@@ -31,3 +33,13 @@ def render_pdf(template, context, request=None) -> bytes:
 
     html = render_to_string(template, {**context, **medium(for_pdf=True)}, request=request)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant=PDF_VARIANT)
+
+
+def keep(document, name: str, data: bytes) -> None:
+    """Put ``data`` in ``document.file`` under ``name``, with its SHA-256 (and its
+    size where the model keeps one): the stored annexes, their archives and the
+    review documents. The caller saves the row."""
+    document.sha256 = hashlib.sha256(data).hexdigest()
+    if hasattr(document, "size"):
+        document.size = len(data)
+    document.file.save(name, ContentFile(data), save=False)

@@ -5,13 +5,11 @@ A signed version is rendered from the content kept at its signature, so
 that the annex says what was signed even after an amendment; an open
 version is rendered from the current content."""
 
-import hashlib
 import logging
 import tempfile
 import zipfile
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -144,11 +142,9 @@ def annex_pdf(cpom, version, user) -> AnnexFile:
         cpom=cpom,
         version=version,
         version_signed=version.is_signed,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
         created_by=user,
     )
-    annex.file.save(annex_filename(cpom, version), ContentFile(data), save=False)
+    printing.keep(annex, annex_filename(cpom, version), data)
     annex.save()
     return annex
 
@@ -211,8 +207,7 @@ def build_archive(archive_id) -> str:
             handle.seek(0)
             data = handle.read()
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        archive.file.save(f"annexes-{slugify(archive.label)[:60]}-{stamp}.zip", ContentFile(data), save=False)
-        archive.sha256 = hashlib.sha256(data).hexdigest()
+        printing.keep(archive, f"annexes-{slugify(archive.label)[:60]}-{stamp}.zip", data)
         archive.save(update_fields=["file", "sha256"])
         AnnexArchive.finish(archive_id, done=archive.total)
     except Exception as error:  # the page must say the job failed, whatever the cause

@@ -5,9 +5,6 @@ SHA-256 of their bytes, like the annexes. A finalized document is served
 from its stored bytes; a draft is rendered on the fly, marked as such, and
 never stored (a GET never writes)."""
 
-import hashlib
-
-from django.core.files.base import ContentFile
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
@@ -75,11 +72,9 @@ def store(record, user) -> ReviewDocument:
         review=record if is_review else None,
         evaluation=None if is_review else record,
         number=top + 1,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
         created_by=user,
     )
     stem = filename(record).removesuffix(".pdf")
-    document.file.save(f"{stem}-v{document.number}.pdf", ContentFile(data), save=False)
+    printing.keep(document, f"{stem}-v{document.number}.pdf", data)
     document.save()
     return document
