@@ -12,6 +12,7 @@ that région (``accounts.scopes.reads_region``)."""
 
 import csv
 import io
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Avg, Q
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +28,7 @@ from accounts.scopes import is_admin, reads_region
 from cooperations.models import Department, Establishment, LegalEntity
 from core.values import to_decimal
 from indicators.models import Declaration, DeclarationStatus
-from territories.models import HospiDiagFigure, PeerPercentiles
+from territories.models import HospiDiagFigure, PeerPercentiles, TemplatePeerMeans
 
 HOSPIDIAG_YEAR = 2022
 HOSPIDIAG_FILE = Path(__file__).resolve().parent / "data" / "hospidiag2022_indicateurs.csv"
@@ -263,28 +265,23 @@ class TemplateDistribution:
         return formatted(self.own)
 
 
-def template_distributions(user, indicators):
-    """For each of ``indicators`` (CPOM indicators the caller may see) that
-    comes from a library template: the distribution of the validated values
-    of the latest year of that template, one value per legal entity (their
-    mean when an entity follows the template twice), in the indicator's
-    région and in France. Two queries for them all, whatever the number of
-    declarations: the entities' means by year (grouped in the database), the
-    indicators' own values."""
-    indicators = [indicator for indicator in indicators if indicator.template_id]
-    if not indicators:
-        return {}
-    validated = Declaration.objects.filter(status=DeclarationStatus.VALIDATED, value__isnull=False).order_by()
-    # Each entity's mean per year, grouped in the database in one pass; the latest year is chosen here.
+def _validated():
+    return Declaration.objects.filter(status=DeclarationStatus.VALIDATED, value__isnull=False).order_by()
+
+
+def grouped_template_means(template_ids):
+    """For each of ``template_ids``: its latest year of validated values and,
+    for that year, each legal entity's mean ({(entity id, région id): mean}),
+    grouped in the database in one pass over every year of the templates'
+    validated values (the latest year is chosen here)."""
     means = (
-        validated.filter(indicator__template_id__in={indicator.template_id for indicator in indicators})
+        _validated()
+        .filter(indicator__template_id__in=set(template_ids))
         .values(
             "indicator__template_id",
             "year",
             "indicator__commitment__cpom__legal_entity_id",
             "indicator__commitment__cpom__region_id",
-            "indicator__commitment__cpom__legal_entity__name",
-            "indicator__commitment__cpom__legal_entity__finess",
         )
         .annotate(mean=Avg("value"))
         .values_list(
@@ -292,30 +289,88 @@ def template_distributions(user, indicators):
             "year",
             "indicator__commitment__cpom__legal_entity_id",
             "indicator__commitment__cpom__region_id",
-            "indicator__commitment__cpom__legal_entity__name",
-            "indicator__commitment__cpom__legal_entity__finess",
             "mean",
         )
     )
     by_year = defaultdict(lambda: defaultdict(dict))
-    for template_id, year, entity_id, region_id, name, finess, mean in means:
-        by_year[template_id][year][(entity_id, region_id, name, finess)] = Decimal(str(mean))
-    latest = {template_id: max(years) for template_id, years in by_year.items()}
-    by_template = {template_id: by_year[template_id][year] for template_id, year in latest.items()}
-    if not latest:
+    for template_id, year, entity_id, region_id, mean in means:
+        by_year[template_id][year][(entity_id, region_id)] = Decimal(str(mean))
+    result = {}
+    for template_id, years in by_year.items():
+        year = max(years)
+        result[template_id] = (year, years[year])
+    return result
+
+
+def kept_template_means(template_ids):
+    """What ``grouped_template_means`` gives, read from the means kept for each
+    template (``TemplatePeerMeans``) where they are current, grouped from the
+    declarations for the others; a template that has no kept means yet gets
+    them computed after this transaction (by a Celery task)."""
+    template_ids = set(template_ids)
+    result = {}
+    kept = {row.template_id: row for row in TemplatePeerMeans.objects.filter(template_id__in=template_ids)}
+    for template_id, row in kept.items():
+        if row.is_current and row.year is not None:
+            result[template_id] = (
+                row.year,
+                {(entity_id, region_id): Decimal(mean) for entity_id, region_id, mean in row.means},
+            )
+        elif row.is_current:
+            result[template_id] = None  # current, and no validated value at all
+    missing = template_ids - result.keys()
+    if missing:
+        result.update(grouped_template_means(missing))
+        unknown = sorted(missing - kept.keys())
+        if unknown:
+            from territories.tasks import refresh_template_peer_means  # the tasks import this module
+
+            for template_id in unknown:
+                transaction.on_commit(lambda pk=template_id: refresh_template_peer_means.delay(pk))
+    return {template_id: means for template_id, means in result.items() if means}
+
+
+def template_distributions(user, indicators):
+    """For each of ``indicators`` (CPOM indicators the caller may see) that
+    comes from a library template: the distribution of the validated values
+    of the latest year of that template, one value per legal entity (their
+    mean when an entity follows the template twice), in the indicator's
+    région and in France. A fixed number of queries for them all, whatever
+    the number of declarations: the kept means of the templates
+    (``kept_template_means``), the indicators' own values and, for a reader
+    who may see them, the names of the région's entities."""
+    indicators = [indicator for indicator in indicators if indicator.template_id]
+    if not indicators:
+        return {}
+    by_template = kept_template_means({indicator.template_id for indicator in indicators})
+    if not by_template:
         return {}
     own_values = {
         (indicator_id, year): value
-        for indicator_id, year, value in validated.filter(indicator__in=indicators).values_list(
-            "indicator_id", "year", "value"
-        )
+        for indicator_id, year, value in _validated()
+        .filter(indicator__in=indicators)
+        .values_list("indicator_id", "year", "value")
     }
+    named_regions = {
+        indicator.commitment.cpom.region_id
+        for indicator in indicators
+        if indicator.template_id in by_template and _may_name(user, indicator.commitment.cpom.region_id)
+    }
+    named_ids = {
+        entity_id
+        for _year, entity_values in by_template.values()
+        for entity_id, region_id in entity_values
+        if region_id in named_regions
+    }
+    names = {
+        pk: (name, finess)
+        for pk, name, finess in LegalEntity.objects.filter(pk__in=named_ids).order_by().values_list("pk", "name", "finess")
+    } if named_ids else {}  # fmt: skip
     result = {}
     for indicator in indicators:
-        entity_values = by_template.get(indicator.template_id)
-        if not entity_values:
+        if indicator.template_id not in by_template:
             continue
-        year = latest[indicator.template_id]
+        year, entity_values = by_template[indicator.template_id]
         region_id = indicator.commitment.cpom.region_id
         own = own_values.get((indicator.pk, year))
         if len(entity_values) < 2:
@@ -323,7 +378,7 @@ def template_distributions(user, indicators):
         distributions = []
         region_values = sorted(value for key, value in entity_values.items() if key[1] == region_id)
         national_values = sorted(entity_values.values())
-        named_reader = _may_name(user, region_id)
+        named_reader = region_id in named_regions
         for scope, label, values, reader in (
             ("region", indicator.commitment.cpom.region.name, region_values, named_reader),
             ("france", _("France"), national_values, is_admin(user)),
@@ -338,8 +393,65 @@ def template_distributions(user, indicators):
         named = []
         if named_reader:
             named = sorted(
-                ((key[2], key[3], formatted(value)) for key, value in entity_values.items() if key[1] == region_id),
+                (
+                    (*names[entity_id], formatted(value))
+                    for (entity_id, entity_region), value in entity_values.items()
+                    if entity_region == region_id and entity_id in names
+                ),
                 key=lambda item: item[0],
             )
         result[indicator.pk] = TemplateDistribution(indicator.template_id, year, own, distributions, named)
     return result
+
+
+# --- The kept means of the templates (TemplatePeerMeans) -----------------------------------------------
+
+
+def template_means_changed(template_ids):
+    """Call in the transaction that changes validated values of these
+    templates: their kept means stop being read (a new generation), and are
+    computed again once the transaction commits."""
+    template_ids = sorted({pk for pk in template_ids if pk})
+    if not template_ids:
+        return
+    TemplatePeerMeans.objects.bulk_create(
+        [TemplatePeerMeans(template_id=pk, generation=uuid.uuid4()) for pk in template_ids],
+        update_conflicts=True, unique_fields=["template"], update_fields=["generation"],
+    )  # fmt: skip
+    from territories.tasks import refresh_template_peer_means  # the tasks import this module
+
+    for pk in template_ids:
+        transaction.on_commit(lambda pk=pk: refresh_template_peer_means.delay(pk))
+
+
+def refresh_template_means(template_id):
+    """Compute the kept means of one template again, and store them only if no
+    change happened since this started (the generation they are computed
+    for is still the current one). True if they were stored."""
+    from cpom.models import IndicatorTemplate
+
+    if not IndicatorTemplate.objects.filter(pk=template_id).exists():
+        return False
+    row, _created = TemplatePeerMeans.objects.get_or_create(
+        template_id=template_id, defaults={"generation": uuid.uuid4()}
+    )
+    if row.is_current:
+        return False  # another task of the same change came first
+    generation = row.generation
+    # Read after the generation: a change committed since then has a newer one, and this is not stored.
+    means = grouped_template_means([template_id]).get(template_id)
+    year, values = means if means else (None, {})
+    return bool(
+        TemplatePeerMeans.objects.filter(template_id=template_id, generation=generation).update(
+            computed_generation=generation,
+            year=year,
+            means=[[entity_id, region_id, str(mean)] for (entity_id, region_id), mean in sorted(values.items())],
+            computed_at=timezone.now(),
+        )
+    )
+
+
+def forget_template_means():
+    """After values were written without the ORM's signals (the generated
+    data sets): every template's means are grouped again from the values."""
+    TemplatePeerMeans.objects.all().delete()

@@ -75,6 +75,7 @@ from indicators.models import (
     DeclarationStatus,
 )
 from reviews.models import AnnualReview
+from territories.peers import forget_template_means
 
 SCALE_REFERENCE_PREFIX = "ECHELLE-"
 SCALE_USERNAME_PREFIX = "echelle-"
@@ -1036,6 +1037,7 @@ def remove_scale_data(log=print) -> dict:
     if removed:
         log(f"jeu précédent supprimé en {time.perf_counter() - started:.1f} s : "
             + ", ".join(f"{n} {label}" for label, n in removed.items()))  # fmt: skip
+    forget_template_means()
     return removed
 
 
@@ -1045,6 +1047,8 @@ def generate_scale_data(factor=1.0, seed=DEFAULT_SEED, password=DEFAULT_PASSWORD
     with transaction.atomic():
         remove_scale_data(log)
         report = Generator(factor, seed, password, today, log).run()
+        # Written without the ORM's signals: the peer means of the templates are grouped again.
+        forget_template_means()
     _analyze()
     return report
 
