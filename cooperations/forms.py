@@ -1,4 +1,3 @@
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import SuspiciousFileOperation
@@ -18,6 +17,7 @@ from cooperations.models import (
 )
 from core.concurrency import EditTokenMixin
 from core.forms import DateInput, DsfrFormMixin, OwnRowsFormSetMixin, PlainDeleteMixin  # noqa: F401 - the kit, re-used by the register forms
+from core.layout import FormHelper
 from core.values import format_size
 
 

@@ -3,7 +3,6 @@ the concertation (comments, proposals)."""
 
 import re
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cooperations.models import CooperationStructure, LegalEntity
 from core.concurrency import EditTokenMixin
 from core.forms import DateInput, DsfrFormMixin, OwnRowsFormSetMixin, PlainDeleteMixin
+from core.layout import FormHelper
 from cpom import workflow
 from cpom.models import CPOM_MAX_YEARS, YEAR_MAX, YEAR_MIN, Commitment, CommitmentPartner, Cpom, CpomStatus
 from cpom.rules import vehicle_as_objective

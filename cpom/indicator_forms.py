@@ -1,13 +1,13 @@
 """The indicator rows of the commitment page: definition, baseline, and one
 target value per year of the CPOM."""
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DsfrFormMixin, OwnRowsFormSetMixin, PlainDeleteMixin
+from core.layout import FormHelper
 from core.values import ValueType, parse_value, raw_value, scale_levels
 from cpom.models import (
     COMPUTATION_PARAMETERS as PARAMETERS_BY_COMPUTATION,
