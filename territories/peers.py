@@ -321,12 +321,7 @@ def kept_template_means(template_ids):
     missing = template_ids - result.keys()
     if missing:
         result.update(grouped_template_means(missing))
-        unknown = sorted(missing - kept.keys())
-        if unknown:
-            from territories.tasks import refresh_template_peer_means  # the tasks import this module
-
-            for template_id in unknown:
-                transaction.on_commit(lambda pk=template_id: refresh_template_peer_means.delay(pk))
+        _refresh_after_commit(missing - kept.keys())
     return {template_id: means for template_id, means in result.items() if means}
 
 
@@ -362,10 +357,13 @@ def template_distributions(user, indicators):
         for entity_id, region_id in entity_values
         if region_id in named_regions
     }
+    # (No query when no name may be shown: Django answers an empty « in » itself.)
     names = {
         pk: (name, finess)
-        for pk, name, finess in LegalEntity.objects.filter(pk__in=named_ids).order_by().values_list("pk", "name", "finess")
-    } if named_ids else {}  # fmt: skip
+        for pk, name, finess in LegalEntity.objects.filter(pk__in=named_ids)
+        .order_by()
+        .values_list("pk", "name", "finess")
+    }
     result = {}
     for indicator in indicators:
         if indicator.template_id not in by_template:
@@ -418,10 +416,18 @@ def template_means_changed(template_ids):
         [TemplatePeerMeans(template_id=pk, generation=uuid.uuid4()) for pk in template_ids],
         update_conflicts=True, unique_fields=["template"], update_fields=["generation"],
     )  # fmt: skip
+    _refresh_after_commit(template_ids)
+
+
+def _refresh_after_commit(template_ids):
+    """Queue the computation of these templates' means once the transaction
+    commits. A broker that cannot be reached fails neither the page nor the
+    change that asked (``robust``): the means stay stale, and are grouped
+    from the values until the next change queues them again."""
     from territories.tasks import refresh_template_peer_means  # the tasks import this module
 
-    for pk in template_ids:
-        transaction.on_commit(lambda pk=pk: refresh_template_peer_means.delay(pk))
+    for pk in sorted(template_ids):
+        transaction.on_commit(lambda pk=pk: refresh_template_peer_means.delay(pk), robust=True)
 
 
 def refresh_template_means(template_id):

@@ -92,3 +92,16 @@ def test_the_generated_data_sets_forget_the_kept_means():
     peers.refresh_template_means(indicators[0].template_id)
     peers.forget_template_means()
     assert not TemplatePeerMeans.objects.exists()
+
+
+def test_a_broker_out_of_reach_fails_neither_the_validation_nor_the_page(django_capture_on_commit_callbacks):
+    negotiator, directors, indicators = _followed(3)
+    template_id = indicators[0].template_id
+    declaration = Declaration.objects.get(indicator=indicators[2])
+    refused = mock.patch("territories.tasks.refresh_template_peer_means.delay", side_effect=ConnectionError("broker"))
+    with refused as delay, django_capture_on_commit_callbacks(execute=True):
+        services.reopen(negotiator, declaration, "Valeur à reprendre")
+    assert delay.called  # the computation was asked for, and its failure was only logged
+    assert Declaration.objects.get(pk=declaration.pk).status == "renvoyee"
+    assert not _kept(template_id).is_current  # stale: grouped from the values, never read stale
+    assert len(peers.kept_template_means([template_id])[template_id][1]) == 2
