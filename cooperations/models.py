@@ -9,13 +9,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scopes import entity_ids, scoped, signed_in
 from cooperations.finess import validate_finess
 from core.history import HistoricalRecords
 from core.jobs import BackgroundJob
+from core.urls import object_url
 
 
 class Region(models.Model):
@@ -171,7 +171,7 @@ class LegalEntity(RegionFromDepartment):
         return f"{self.name} ({self.finess})"
 
     def get_absolute_url(self):
-        return reverse("portal:legal_entity_detail", args=[self.finess])
+        return object_url("portal:legal_entity_detail", self.finess)
 
     @property
     def legal_name(self):
@@ -229,7 +229,7 @@ class Establishment(RegionFromDepartment):
         return f"{self.name} ({self.finess})"
 
     def get_absolute_url(self):
-        return reverse("cooperations:establishment_detail", args=[self.finess])
+        return object_url("cooperations:establishment_detail", self.finess)
 
 
 class Family(models.TextChoices):
@@ -404,7 +404,7 @@ class CooperationStructure(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("cooperations:structure_detail", args=[self.pk])
+        return object_url("cooperations:structure_detail", self.pk)
 
     @property
     def is_reconstructed(self):
@@ -635,7 +635,7 @@ class ImportRun(BackgroundJob):
         return f"{label} — {self.original_name}"
 
     def get_absolute_url(self):
-        return reverse("cooperations:import_detail", args=[self.pk])
+        return object_url("cooperations:import_detail", self.pk)
 
     @property
     def progress_key(self):

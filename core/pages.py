@@ -1,5 +1,6 @@
 """Page helpers of the kit: breadcrumbs, a filtered and paginated table."""
 
+import html
 import inspect
 import re
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.loader import get_template
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django_tables2 import Column, DateColumn, DateTimeColumn, RequestConfig, TemplateColumn
 from django_tables2.utils import Accessor, AttributeDict
@@ -86,6 +87,8 @@ class _Cell:
     link: object = None  # callable(record, value) -> url, or None
     link_attrs: str = ""
     fallback: bool = False
+    empty_values: tuple = ()
+    default: object = None
 
     def value(self, record):
         current = record
@@ -133,6 +136,21 @@ def _keyword_caller(function, fixed):
     return call
 
 
+_ROW_CLASSES = (mark_safe(' class="even"'), mark_safe(' class="odd"'))
+
+
+def _cell_text(content):
+    """A cell's content as the template's ``{{ }}`` writes it (localized, escaped), with a short way
+    for the contents most cells hold: marked-safe HTML and plain text need neither localization nor
+    time zones."""
+    kind = type(content)
+    if kind is SafeString:
+        return content
+    if kind is str:
+        return html.escape(content)  # what django.utils.html.escape does with a str
+    return conditional_escape(str(localize(template_localtime(content))))
+
+
 class FastRowsMixin:
     """A django-tables2 table whose page of rows is rendered from values prepared once per column
     (``prepared_rows``, read by ``templates/django_tables2/dsfr.html``)."""
@@ -146,7 +164,12 @@ class FastRowsMixin:
             return _Cell(bound_column, "", fallback=True)
         td_html = td.as_html() if hasattr(td, "as_html") else AttributeDict(td).as_html()
         # data-label: the column's name over its value when a narrow screen shows the rows as blocks.
-        cell = _Cell(bound_column, format_html('{} data-label="{}"', td_html, bound_column.header))
+        cell = _Cell(
+            bound_column,
+            format_html('{} data-label="{}"', td_html, bound_column.header),
+            empty_values=column.empty_values,
+            default=bound_column.default,
+        )
         accessor = Accessor(bound_column.accessor)
         cell.bits = tuple(accessor.bits)
         if sample is not None and cell.bits and hasattr(sample, "_meta"):
@@ -232,8 +255,8 @@ class FastRowsMixin:
                     cells.append((td_html, row.get_cell(cell.bound_column.name)))
                     continue
                 value = cell.value(record)
-                if value in cell.bound_column.column.empty_values:
-                    content = cell.bound_column.default
+                if value in cell.empty_values:
+                    content = cell.default
                 else:
                     content = value if cell.render is None else cell.render(record, value)
                     if cell.link is not None:
@@ -242,13 +265,10 @@ class FastRowsMixin:
                             content = format_html('<a href="{}"{}{}>{}</a>', url, " " if cell.link_attrs else "",
                                                   cell.link_attrs, content)  # fmt: skip
                 cells.append((cell.td_attrs, content))
-            attrs = format_html(' class="{}"', "odd" if index % 2 else "even") if plain_rows else row.attrs.as_html()
+            attrs = _ROW_CLASSES[index % 2] if plain_rows else row.attrs.as_html()
             # The row's HTML in one string, as the template's {{ }} would write each cell (localized, escaped):
             # one variable for the template per row instead of two per cell.
-            html = "".join(
-                f"<td {td}>{conditional_escape(str(localize(template_localtime(content))))}</td>"
-                for td, content in cells
-            )
+            html = "".join(f"<td {td}>{_cell_text(content)}</td>" for td, content in cells)
             row_html = mark_safe(f"<tr{attrs}>{html}</tr>")  # noqa: S308  # nosec B308 B703 - every part escaped above
             prepared.append({"record": record, "attrs": attrs, "cells": cells, "html": row_html})
         return prepared

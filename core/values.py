@@ -101,6 +101,47 @@ def parse_value(value_type, raw, levels_text=""):
     return number.normalize() if number == number.to_integral_value() else number, ""
 
 
+NBSP = "\u00a0"
+NNBSP = "\u202f"  # the thousands separator of French (narrow no-break space)
+DECIMAL_SEPARATOR = ","
+_PLAIN_DIGITS_LIMIT = 200  # beyond it Django writes the number in scientific notation: its own path
+
+
+def french_number(number, decimal_pos=None, thousands=NBSP):
+    """``number_format(number, decimal_pos, use_l10n=True, force_grouping=True)`` in French (« , » for
+    decimals, groups of three), for a ``Decimal``, without looking up the locale's formats on every
+    call (issue 19: a page of values formats hundreds of them). The same rules as Django's, which
+    ``tests/core/test_values.py`` compares on generated numbers: decimals cut (not rounded) to
+    ``decimal_pos`` then padded, a number below the last shown decimal written as zero."""
+    if not isinstance(number, Decimal) or not number.is_finite():
+        with override("fr"):
+            return number_format(number, decimal_pos=decimal_pos, use_l10n=True, force_grouping=True).replace(
+                NBSP, thousands
+            )
+    if decimal_pos is not None and abs(number) < Decimal("0." + "1".rjust(decimal_pos, "0")):
+        number = Decimal(0)
+    _sign, digits, exponent = number.as_tuple()
+    if abs(exponent) + len(digits) > _PLAIN_DIGITS_LIMIT:
+        with override("fr"):
+            return number_format(number, decimal_pos=decimal_pos, use_l10n=True, force_grouping=True).replace(
+                NBSP, thousands
+            )
+    text = f"{number:f}"
+    sign = ""
+    if text[0] == "-":
+        sign, text = "-", text[1:]
+    whole, _dot, decimals = text.partition(".")
+    if decimal_pos is not None:
+        decimals = decimals[:decimal_pos].ljust(decimal_pos, "0")
+    groups = []
+    while len(whole) > 3:
+        groups.append(whole[-3:])
+        whole = whole[:-3]
+    groups.append(whole)
+    shown = thousands.join(reversed(groups))
+    return f"{sign}{shown}{DECIMAL_SEPARATOR}{decimals}" if decimals else f"{sign}{shown}"
+
+
 def format_value(value_type, number, text, unit=""):
     """The value as a reader should see it (« 12,5 % », « oui », « Engagé »)."""
     if number is None and not text:
@@ -110,7 +151,7 @@ def format_value(value_type, number, text, unit=""):
         return text
     number = number.normalize()  # 0.3100 stored, 0,31 shown
     decimals = 0 if number == number.to_integral_value() else None
-    shown = number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    shown = french_number(number, decimals)
     if value_type == ValueType.PERCENTAGE:
         return f"{shown} %"
     return f"{shown} {unit}".strip()
@@ -126,8 +167,6 @@ def raw_value(value_type, number, text):
     return format(number.normalize(), "f").replace(".", ",")
 
 
-NBSP = "\u00a0"
-NNBSP = "\u202f"  # the thousands separator of French (narrow no-break space)
 MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
@@ -151,9 +190,7 @@ def format_number(value, decimals=None):
     if decimals is None:
         number = number.normalize()
         decimals = 0 if number == number.to_integral_value() else -number.as_tuple().exponent
-    with override("fr"):
-        shown = number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
-    return shown.replace(NBSP, NNBSP)
+    return french_number(number, decimals, NNBSP)
 
 
 def format_money(value):

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +19,7 @@ from cooperations.models import CooperationStructure, ExternalKind, LegalEntity,
 from core.concurrency import StaleVersionError  # noqa: F401 - raised by the contract's services
 from core.history import HistoricalRecords
 from core.jobs import BackgroundJob
+from core.urls import object_url
 from core.values import ValueType, format_value, parse_value
 
 # --- CPOM contracts and their Volet 3 commitments -------------------------------------------
@@ -109,7 +109,7 @@ class Cpom(models.Model):
         }
 
     def get_absolute_url(self):
-        return reverse("portal:cpom_detail", args=[self.pk])
+        return object_url("portal:cpom_detail", self.pk)
 
     @property
     def years(self):
@@ -522,7 +522,7 @@ class AnnexArchive(BackgroundJob):
         return self.label
 
     def get_absolute_url(self):
-        return reverse("cpom:annex_archive_detail", args=[self.pk])
+        return object_url("cpom:annex_archive_detail", self.pk)
 
     def save(self, *args, **kwargs):
         self.total = len(self.cpom_ids)
@@ -748,7 +748,7 @@ class IndicatorTemplate(IndicatorDefinition):
         }
 
     def get_sheet_url(self):
-        return reverse("cpom:template_sheet", args=[self.pk])
+        return object_url("cpom:template_sheet", self.pk)
 
 
 class IndicatorQuerySet(models.QuerySet):
@@ -812,7 +812,7 @@ class Indicator(GuardedByCpom, IndicatorDefinition):
         return cpom_of_commitment(self.commitment_id)
 
     def get_sheet_url(self):
-        return reverse("cpom:indicator_sheet", args=[self.pk])
+        return object_url("cpom:indicator_sheet", self.pk)
 
     def sheet_baseline(self):
         """The baseline of this indicator: its value and year, and where it comes from."""

@@ -7,12 +7,12 @@ becomes a draft Volet 3 commitment."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scopes import entity_ids, scoped
 from cooperations.models import CooperationStructure, Department, LegalEntity, Nature, Purpose, Region
 from core.history import HistoricalRecords
+from core.urls import object_url
 from cpom.models import Commitment, Theme
 
 
@@ -134,7 +134,7 @@ class Diagnostic(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("diagnostics:diagnostic_detail", args=[self.pk])
+        return object_url("diagnostics:diagnostic_detail", self.pk)
 
     @property
     def subject(self):

@@ -8,7 +8,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +15,7 @@ from accounts.scopes import scoped
 from cooperations.models import Department
 from core.history import HistoricalRecords
 from core.jobs import BackgroundJob
+from core.urls import object_url
 from core.values import format_value
 from cpom.models import (
     ActivityField,
@@ -114,7 +114,7 @@ class Campaign(models.Model):
         return _("Campagne %(year)s — %(region)s") % {"year": self.year, "region": self.region}
 
     def get_absolute_url(self):
-        return reverse("indicators:campaign_dashboard", args=[self.pk])
+        return object_url("indicators:campaign_dashboard", self.pk)
 
     def phase(self, day=None):
         day = day or timezone.localdate()
@@ -228,7 +228,7 @@ class Declaration(models.Model):
         return f"{self.indicator} — {self.year}"
 
     def get_absolute_url(self):
-        return reverse("indicators:declaration_detail", args=[self.pk])
+        return object_url("indicators:declaration_detail", self.pk)
 
     @property
     def display(self):
@@ -530,7 +530,7 @@ class ComputationRun(BackgroundJob):
         return _("Calcul %(year)s — %(region)s") % {"year": self.year, "region": self.region or _("toutes régions")}
 
     def get_absolute_url(self):
-        return reverse("indicators:computation_detail", args=[self.pk])
+        return object_url("indicators:computation_detail", self.pk)
 
 
 class ComputedValue(models.Model):

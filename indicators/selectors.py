@@ -2,7 +2,7 @@
 
 from collections import OrderedDict
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
 from core.values import format_value
 from cpom.models import Indicator, TargetValue
@@ -104,6 +104,11 @@ def validation_queue(campaign, user):
         # Flagged values first (their flags are stored with them: no query per row).
         .order_by("-flagged", "indicator__commitment__cpom__legal_entity__name", "pk")
     )
+
+
+def queue_counts(declarations):
+    """The values of a (filtered) validation queue and those awaiting a decision, in one query."""
+    return declarations.aggregate(total=Count("pk"), waiting=Count("pk", filter=Q(status=DeclarationStatus.SUBMITTED)))
 
 
 def indicator_values(indicator):

@@ -1,9 +1,9 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.pages import FastRowsMixin
+from core.urls import object_url
 from core.values import format_value
 from indicators.models import Declaration, DeclarationStatus
 
@@ -46,7 +46,7 @@ class DashboardTable(FastRowsMixin, tables.Table):
         self.campaign = campaign
 
     def render_name(self, record):
-        url = reverse("indicators:declare", args=[self.campaign.pk, record.finess])
+        url = object_url("indicators:declare", self.campaign.pk, record.finess)
         return format_html(
             '<a href="{}">{}</a><br><span class="fr-text--xs fr-mb-0">{}</span>', url, record.name, record.finess
         )

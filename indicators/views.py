@@ -421,9 +421,12 @@ def validation_queue(request, pk):
     if export:
         exported = DeclarationTable(filterset.qs, order_by=request.GET.get("sort") or None, exclude=("actions",))
         return export_response(export, exported, f"campagne-{campaign.year}-declarations")
+    declarations = filterset.qs
+    counts = selectors.queue_counts(declarations)
     table = DeclarationTable(
-        filterset.qs, exclude=() if permissions.can_validate(request.user, campaign) else ("actions",)
+        declarations, exclude=() if permissions.can_validate(request.user, campaign) else ("actions",)
     )
+    table.data._length = counts["total"]  # django-tables2's cached length of its data: no second count
     configure_table(request, table)
     query = request.GET.copy()
     query.pop("page", None)
@@ -435,7 +438,7 @@ def validation_queue(request, pk):
             "filter": filterset,
             "table": table,
             "query": query,
-            "waiting": filterset.qs.filter(status=DeclarationStatus.SUBMITTED).count(),
+            "waiting": counts["waiting"],
             "nav": "follow_up",
             "title": _("Déclarations à valider — %(year)s") % {"year": campaign.year},
             "breadcrumb_data": _campaign_crumbs(campaign, _("Validation")),

@@ -11,10 +11,10 @@ see what: ``visible_to(user)``, the CPOM's own rule."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.history import HistoricalRecords
+from core.urls import object_url
 from cpom.models import Commitment, Cpom, CpomVersion, Indicator, Theme
 
 
@@ -109,7 +109,7 @@ class AnnualReview(ReviewStep):
         return _("Revue annuelle %(year)s — %(cpom)s") % {"year": self.year, "cpom": self.cpom}
 
     def get_absolute_url(self):
-        return reverse("reviews:review", args=[self.cpom_id, self.year])
+        return object_url("reviews:review", self.cpom_id, self.year)
 
 
 class ReviewItem(models.Model):
@@ -173,7 +173,7 @@ class FinalEvaluation(ReviewStep):
         return _("Évaluation finale — %(cpom)s") % {"cpom": self.cpom}
 
     def get_absolute_url(self):
-        return reverse("reviews:evaluation", args=[self.cpom_id])
+        return object_url("reviews:evaluation", self.cpom_id)
 
 
 class EvaluationItem(models.Model):

@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, Subquery, Sum
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +27,7 @@ from cooperations.models import (
     Sector,
     StructureKind,
 )
+from core.urls import object_url
 from cpom.models import Commitment, Theme
 from indicators.follow_up import entity_rows
 from indicators.models import ActivityRecord, Campaign, HospitalStay
@@ -85,8 +85,8 @@ class Territory:
 
     @property
     def url(self):
-        return reverse("territories:" + {"regions": "region", "departements": "department", "ght": "ght"}[self.kind],
-                       args=[self.code])  # fmt: skip
+        view = {"regions": "region", "departements": "department", "ght": "ght"}[self.kind]
+        return object_url("territories:" + view, self.code)
 
     @property
     def kind_label(self):
@@ -158,11 +158,11 @@ class Site:
 
     @property
     def url(self):
-        return reverse("cooperations:establishment_detail", args=[self.finess])
+        return object_url("cooperations:establishment_detail", self.finess)
 
     @property
     def comparison_url(self):
-        return reverse("territories:comparison", args=[self.finess])
+        return object_url("territories:comparison", self.finess)
 
 
 def territory_sites(user, territory):

@@ -8,6 +8,7 @@ import statistics
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.test import Client, override_settings
 from pyinstrument import Profiler
 
@@ -16,6 +17,22 @@ from cpom.models import Cpom
 from tooling.management.commands.bench_pages import HOST
 from tooling.management.commands.bench_pages import Command as BenchPages
 from tooling.scale_data import SCALE_REFERENCE_PREFIX
+
+
+class _SqlTimer:
+    """The time spent in the database by the queries of one request, and their count."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        begin = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - begin
+            self.count += 1
 
 
 class Command(BaseCommand):
@@ -43,14 +60,21 @@ class Command(BaseCommand):
                     if page.username:
                         client.force_login(User.objects.get(username=page.username))
                 client.get(page.url, secure=True)  # fills the caches
-                times = []
+                times, sql_times, counts = [], [], []
                 for _ in range(max(1, runs)):
-                    begin = time.perf_counter()
-                    response = client.get(page.url, secure=True)
-                    times.append(time.perf_counter() - begin)
+                    timer = _SqlTimer()
+                    with connection.execute_wrapper(timer):
+                        begin = time.perf_counter()
+                        response = client.get(page.url, secure=True)
+                        times.append(time.perf_counter() - begin)
+                    sql_times.append(timer.seconds)
+                    counts.append(timer.count)
                 if response.status_code != 200:
                     raise CommandError(f"{page.url} : réponse {response.status_code}")
-                self.stdout.write(f"{page.key:30} {statistics.median(times) * 1000:7.1f} ms  {page.url}")
+                self.stdout.write(
+                    f"{page.key:30} {statistics.median(times) * 1000:7.1f} ms"
+                    f"  (SQL {statistics.median(sql_times) * 1000:5.1f} ms, {max(counts)} requêtes)  {page.url}"
+                )
                 if profile:
                     profiler = Profiler(interval=0.0005)
                     profiler.start()

@@ -1,0 +1,71 @@
+"""core.urls.object_url gives what reverse gives, for every view of the project and every kind of argument."""
+
+import pytest
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse, set_script_prefix
+
+from core.urls import object_url
+
+
+def _named_views(resolver=None, namespace=""):
+    """(view name, converters of its arguments in order) of every named pattern of the URLconf."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            outer = list(entry.pattern.converters.values())
+            for name, converters in _named_views(entry, inner):
+                yield name, outer + converters
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace + entry.name, list(entry.pattern.converters.values())
+
+
+VIEWS = sorted({(name, tuple(type(c).__name__ for c in converters)) for name, converters in _named_views()})
+VALUES = {
+    "IntConverter": [0, 7, 2776, 123456789, -3, "12", "abc", True],
+    "StringConverter": ["930000658", "2A0000001", 42, "é-é", "a b", "", "x/y", "75"],
+}
+
+
+@pytest.fixture
+def script_prefix():
+    yield
+    set_script_prefix("/")
+
+
+def _expected(name, args):
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return NoReverseMatch
+
+
+def _actual(name, args):
+    try:
+        return object_url(name, *args)
+    except NoReverseMatch:
+        return NoReverseMatch
+
+
+@pytest.mark.parametrize("prefix", ["/", "/sous-dossier/"])
+def test_every_view_and_argument_gives_reverse_s_url(prefix, script_prefix):
+    set_script_prefix(prefix)
+    checked = 0
+    for name, converters in VIEWS:
+        if not converters or any(c not in VALUES for c in converters) or len(converters) > 3:
+            continue
+        for position, converter in enumerate(converters):
+            for value in VALUES[converter]:
+                args = [VALUES[c][1] for c in converters]
+                args[position] = value
+                assert _actual(name, args) == _expected(name, args), (name, args)
+                checked += 1
+    assert checked > 100  # the walk found the project's views
+    assert object_url("portal:cpom_detail", 2776) == f"{prefix}cpom/2776/"
+
+
+def test_views_without_arguments_and_unknown_names():
+    assert object_url("cpom:cpom_list") == reverse("cpom:cpom_list")
+    with pytest.raises(NoReverseMatch):
+        object_url("cpom:nothing_of_that_name", 1)
+    with pytest.raises(NoReverseMatch):
+        object_url("portal:cpom_detail", 1, 2)
