@@ -136,7 +136,7 @@ def _keyword_caller(function, fixed):
     return call
 
 
-_ROW_CLASSES = (mark_safe(' class="even"'), mark_safe(' class="odd"'))
+_ROW_CLASSES = (format_html(' class="{}"', "even"), format_html(' class="{}"', "odd"))
 
 
 def _cell_text(content):
