@@ -118,6 +118,8 @@ TEMPLATES = [
                 "notifications.context_processors.unread",
                 "accounts.context_processors.acting",
             ],
+            # {% url %} without Django's resolver for each link (core/templatetags/object_urls.py).
+            "builtins": ["core.templatetags.object_urls"],
         },
     },
 ]

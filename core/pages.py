@@ -1,5 +1,6 @@
 """Page helpers of the kit: breadcrumbs, a filtered and paginated table."""
 
+import datetime
 import html
 import inspect
 import re
@@ -9,6 +10,7 @@ from functools import cached_property
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import get_template
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -139,6 +141,24 @@ def _keyword_caller(function, fixed):
 _ROW_CLASSES = (format_html(' class="{}"', "even"), format_html(' class="{}"', "odd"))
 
 
+# The codes of Django's date format that are numbers, with the same padding (django.utils.dateformat).
+_NUMERIC_DATE_CODES = {"d": "%(d)02d", "j": "%(d)d", "m": "%(m)02d", "n": "%(m)d", "Y": "%(Y)04d"}
+
+
+def _numeric_date_format(fmt):
+    """``fmt`` as a %-format of day, month and year when it holds only those numeric codes and
+    separators (« d/m/Y »): written without the date filter's locale lookups. None otherwise."""
+    parts = []
+    for char in fmt:
+        if char in _NUMERIC_DATE_CODES:
+            parts.append(_NUMERIC_DATE_CODES[char])
+        elif char in "/.- ":
+            parts.append(char)
+        else:
+            return None
+    return "".join(parts)
+
+
 def _cell_text(content):
     """A cell's content as the template's ``{{ }}`` writes it (localized, escaped), with a short way
     for the contents most cells hold: marked-safe HTML and plain text need neither localization nor
@@ -148,6 +168,9 @@ def _cell_text(content):
         return content
     if kind is str:
         return html.escape(content)  # what django.utils.html.escape does with a str
+    if isinstance(content, Promise):  # a lazy translation: text once translated
+        text = str(content)
+        return text if isinstance(text, SafeString) else html.escape(text)
     return conditional_escape(str(localize(template_localtime(content))))
 
 
@@ -188,9 +211,15 @@ class FastRowsMixin:
             else:
                 fmt = match.group(1)
                 default = bound_column.default  # the template's ``|default:default``
+                numeric = _numeric_date_format(fmt)
 
-                def render_date(record, value, fmt=fmt, default=default):
-                    return (date_filter(template_localtime(value), fmt) if value else "") or default
+                def render_date(record, value, fmt=fmt, default=default, numeric=numeric):
+                    if not value:
+                        return default
+                    value = template_localtime(value)
+                    if numeric is not None and isinstance(value, datetime.date):
+                        return numeric % {"d": value.day, "m": value.month, "Y": value.year}
+                    return date_filter(value, fmt) or default
 
                 cell.render = render_date
         elif isinstance(column, TemplateColumn):

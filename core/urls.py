@@ -18,12 +18,12 @@ _PLACEHOLDERS = ("7919000001", "7919000002", "7919000003")
 _PLAIN_TEXT = re.compile(r"[0-9A-Za-z]+")
 
 
-@functools.lru_cache(maxsize=512)
-def _pattern(viewname, arity, prefix, urlconf):
+@functools.lru_cache(maxsize=1024)
+def _pattern(viewname, arity, prefix, urlconf, current_app):
     """The reversed URL split around its placeholders, and which positions take text, or None."""
     placeholders = _PLACEHOLDERS[:arity]
     try:
-        url = reverse(viewname, args=placeholders, urlconf=urlconf)
+        url = reverse(viewname, args=placeholders, urlconf=urlconf, current_app=current_app)
     except NoReverseMatch:
         return None
     parts = []
@@ -39,7 +39,7 @@ def _pattern(viewname, arity, prefix, urlconf):
         probe = list(placeholders)
         probe[position] = "Zz9"
         try:
-            reverse(viewname, args=probe, urlconf=urlconf)
+            reverse(viewname, args=probe, urlconf=urlconf, current_app=current_app)
         except NoReverseMatch:
             takes_text.append(False)
         else:
@@ -47,10 +47,11 @@ def _pattern(viewname, arity, prefix, urlconf):
     return tuple(parts), tuple(takes_text)
 
 
-def object_url(viewname, *args):
-    """``reverse(viewname, args=args)``, read from the view's kept pattern when every argument allows it."""
-    if len(args) <= len(_PLACEHOLDERS):
-        pattern = _pattern(viewname, len(args), get_script_prefix(), get_urlconf())
+def object_url(viewname, *args, current_app=None):
+    """``reverse(viewname, args=args, current_app=current_app)``, read from the view's kept pattern when
+    every argument allows it."""
+    if type(viewname) is str and len(args) <= len(_PLACEHOLDERS):
+        pattern = _pattern(viewname, len(args), get_script_prefix(), get_urlconf(), current_app)
         if pattern is not None:
             parts, takes_text = pattern
             pieces = [parts[0]]
@@ -60,7 +61,7 @@ def object_url(viewname, *args):
                 elif text_ok and type(arg) is str and _PLAIN_TEXT.fullmatch(arg):
                     pieces.append(arg)
                 else:
-                    return reverse(viewname, args=args)
+                    return reverse(viewname, args=args, current_app=current_app)
                 pieces.append(after)
             return "".join(pieces)
-    return reverse(viewname, args=args)
+    return reverse(viewname, args=args, current_app=current_app)

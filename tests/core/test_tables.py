@@ -8,6 +8,9 @@ import re
 
 import django_tables2 as tables
 import pytest
+from django.db.models import DateTimeField, Value
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -32,10 +35,16 @@ class _Probe(FastRowsMixin, tables.Table):
     opened = tables.TemplateColumn(template_code="{{ record.name|upper }}")
     note = tables.Column(empty_values=(), default="—")
     boolean = tables.BooleanColumn(accessor="legal_entity__name_is_provisional")
+    # Late in the evening in UTC, the next day in Paris: the date is the local one.
+    seen_at = tables.DateTimeColumn(format="d/m/Y", default="—")
+    lazy = tables.Column(empty_values=(), verbose_name="Traduit")
 
     class Meta:
         model = Establishment
-        fields = ["finess", "name", "entity", "sector", "department", "closed_on", "opened", "note", "boolean"]
+        fields = [
+            "finess", "name", "entity", "sector", "department", "closed_on", "opened", "note", "boolean",
+            "seen_at", "lazy",
+        ]  # fmt: skip
 
     def render_department(self, record, value):
         return f"{value} ({record.department_id})"
@@ -43,11 +52,18 @@ class _Probe(FastRowsMixin, tables.Table):
     def render_note(self, record):
         return "" if record.pk % 2 else "pair"
 
+    def render_lazy(self, record):
+        return gettext_lazy("Fermé <définitivement> & « archivé »") if record.pk % 2 else mark_safe("<b>sûr</b>")
+
 
 def _probe_table(request):
     for n in range(4):
         EstablishmentFactory(name=f"Site <b>{n}</b>", closed_on=datetime.date(2024, 5, n + 1) if n % 2 else None)
-    table = _Probe(Establishment.objects.select_related("legal_entity__legal_status", "department").order_by("pk"))
+    late = datetime.datetime(2024, 5, 1, 23, 30, tzinfo=datetime.UTC)
+    establishments = Establishment.objects.select_related("legal_entity__legal_status", "department").annotate(
+        seen_at=Value(late, output_field=DateTimeField())
+    )
+    table = _Probe(establishments.order_by("pk"))
     return configure_table(request, table)
 
 
@@ -114,3 +130,6 @@ def test_a_prepared_row_is_written_as_the_template_writes_its_cells():
     for row in table.prepared_rows:
         assert str(row["html"]) == cell_template.render(Context({"row": row}))
     assert "Site &lt;b&gt;0&lt;/b&gt;" in str(table.prepared_rows[0]["html"])
+    html = "".join(str(row["html"]) for row in table.prepared_rows)
+    assert ">02/05/2024</td>" in html  # 23:30 UTC is the next day in Paris
+    assert "Fermé &lt;définitivement&gt; &amp; « archivé »" in html and "<b>sûr</b>" in html

@@ -69,3 +69,48 @@ def test_views_without_arguments_and_unknown_names():
         object_url("cpom:nothing_of_that_name", 1)
     with pytest.raises(NoReverseMatch):
         object_url("portal:cpom_detail", 1, 2)
+
+
+# --- {% url %}, the builtin of core/templatetags/object_urls.py ---------------------------------------
+
+
+def _render_both(source, **context):
+    """The template rendered by the project's engine and by Django's own ``{% url %}`` node."""
+    from django.template import Context, Engine, engines
+
+    ours = engines["django"].from_string(source).render(context)
+    plain = Engine(builtins=[])  # Django's default builtins only: its own url tag
+    theirs = plain.from_string(source).render(Context(context))
+    return ours, theirs
+
+
+@pytest.mark.parametrize(
+    "source, context",
+    [
+        ("{% url 'portal:cpom_detail' pk %}", {"pk": 2776}),
+        ("{% url 'portal:cpom_detail' pk=pk %}", {"pk": 12}),
+        ("{% url 'reviews:review' pk year %}", {"pk": 3, "year": 2025}),
+        ("{% url 'cooperations:establishment_detail' finess %}", {"finess": "2A0000001"}),
+        ("{% url 'cooperations:establishment_detail' finess %}", {"finess": "a&b<c"}),
+        ("{% url 'cpom:cpom_list' %}?page=2", {}),
+        ("{% url name pk %}", {"name": "indicators:declaration_detail", "pk": 7}),
+        ("{% url 'portal:cpom_detail' pk as link %}[{{ link }}]", {"pk": 9}),
+        ("{% url 'nothing:here' pk as link %}[{{ link }}]", {"pk": 9}),
+        (
+            "{% autoescape off %}{% url 'cooperations:establishment_detail' finess %}{% endautoescape %}",
+            {"finess": "a&b"},
+        ),
+    ],
+)
+def test_the_url_tag_writes_what_django_s_writes(source, context):
+    ours, theirs = _render_both(source, **context)
+    assert ours == theirs
+
+
+def test_the_url_tag_refuses_what_django_s_refuses():
+    from django.template import engines
+
+    with pytest.raises(NoReverseMatch):
+        engines["django"].from_string("{% url 'portal:cpom_detail' pk %}").render({"pk": -1})
+    with pytest.raises(NoReverseMatch):
+        engines["django"].from_string("{% url 'nothing:here' %}").render({})
