@@ -9,10 +9,10 @@ import re
 import django_tables2 as tables
 import pytest
 from django.db.models import DateTimeField, Value
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from cooperations.models import Establishment
 from cooperations.tables import EstablishmentTable
