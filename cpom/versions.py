@@ -6,12 +6,15 @@ values), so that a diff reads « before → after » without the code of the
 day having to interpret old data. The change history comes from
 django-simple-history, read in a constant number of queries per CPOM."""
 
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Prefetch
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cooperations.models import CooperationStructure, LegalEntity
 from cpom.models import Commitment, CommitmentPartner, Cpom, Indicator, TargetValue
@@ -228,18 +231,49 @@ def cpom_history(cpom: Cpom, limit=None) -> list[dict]:
     kind are read, with every record of the objects they belong to (for the
     « before »); when that cannot prove the entries are the latest ones (a
     kind read to its cut holds a record newer than the last entry), the whole
-    history is read instead, so that both paths give the same entries."""
-    if limit:
-        entries, exact = _history_entries(cpom, limit, recent=HISTORY_READ_AHEAD * limit)
-        if exact:
-            return entries
-    return _history_entries(cpom, limit)[0]
+    history is read instead, so that both paths give the same entries.
+
+    The limited entries are kept in the cache under the latest records of each
+    kind (any change to the content adds one, so a change is a new key), for
+    HISTORY_CACHE_SECONDS at most: the names of entities and structures they
+    show are read again at least that often. Their authors are read from the
+    database at each display (the cache holds their ids only)."""
+    if not limit:
+        return _history_entries(cpom, limit)[0]
+    recent = HISTORY_READ_AHEAD * limit
+    sources = _history_sources(cpom)
+    latest = _latest_records(sources[1], recent)
+    key = _history_cache_key(cpom.pk, limit, latest)
+    kept = cache.get(key)
+    if kept is not None:
+        return _with_authors(kept)
+    entries, exact = _history_entries(cpom, limit, recent=recent, sources=sources, latest=latest)
+    if not exact:
+        entries = _history_entries(cpom, limit, recent=None, sources=sources)[0]
+    cache.set(key, _without_authors(entries), HISTORY_CACHE_SECONDS)
+    return entries
 
 
 HISTORY_READ_AHEAD = 3  # records of each kind read per entry shown, on the limited path
+HISTORY_CACHE_SECONDS = 300
 
 
-def _history_entries(cpom, limit, recent=None):
+def _history_cache_key(cpom_id, limit, latest):
+    state = repr((get_language(), limit, sorted((kind, rows) for kind, rows in latest.items())))
+    return f"cpom-history:1:{cpom_id}:{hashlib.sha256(state.encode()).hexdigest()}"
+
+
+def _without_authors(entries):
+    return [{**entry, "who": entry["who"].pk if entry["who"] else None} for entry in entries]
+
+
+def _with_authors(kept):
+    authors = get_user_model().objects.in_bulk({entry["who"] for entry in kept if entry["who"]})
+    return [{**entry, "who": authors.get(entry["who"])} for entry in kept]
+
+
+def _history_sources(cpom):
+    """The ids of the CPOM's commitments (ever) and the historical records' querysets of each kind."""
     commitment_ids = set(Commitment.history.filter(cpom_id=cpom.pk).order_by().values_list("id", flat=True).distinct())
     querysets = {
         "cpom": Cpom.history.filter(id=cpom.pk),
@@ -249,18 +283,31 @@ def _history_entries(cpom, limit, recent=None):
     }
     indicator_ids = set(querysets["indicator"].order_by().values_list("id", flat=True).distinct())
     querysets["target"] = TargetValue.history.filter(indicator_id__in=indicator_ids)
+    return commitment_ids, querysets
+
+
+def _latest_records(querysets, recent):
+    """(object id, date, record id) of the ``recent`` latest records of each kind, newest first."""
+    return {
+        kind: list(qs.order_by("-history_date", "-history_id").values_list("id", "history_date", "history_id")[:recent])
+        for kind, qs in querysets.items()
+    }
+
+
+def _history_entries(cpom, limit, recent=None, sources=None, latest=None):
+    commitment_ids, querysets = sources or _history_sources(cpom)
+    if recent is not None and latest is None:
+        latest = _latest_records(querysets, recent)
     records, cuts = {}, {}
     for kind, qs in querysets.items():
         qs = qs.select_related("history_user")
         if recent is None:
             records[kind] = list(qs)
             continue
-        latest = list(
-            qs.order_by("-history_date", "-history_id").values_list("id", "history_date", "history_id")[:recent]
-        )
-        if len(latest) == recent:  # read to its cut: older records of other objects were left out
-            cuts[kind] = latest[-1][1:]
-        records[kind] = list(qs.filter(id__in={row[0] for row in latest})) if latest else []
+        rows = latest[kind]
+        if len(rows) == recent:  # read to its cut: older records of other objects were left out
+            cuts[kind] = rows[-1][1:]
+        records[kind] = list(qs.filter(id__in={row[0] for row in rows})) if rows else []
     # The names the labels read: the latest title of each commitment and label of each indicator.
     commitment_titles = dict(
         Commitment.history.filter(id__in=commitment_ids)

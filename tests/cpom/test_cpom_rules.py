@@ -372,3 +372,38 @@ def test_the_page_history_is_the_newest_of_the_whole_history(cpom, world, django
     page = cpom_history(cpom, limit=5)
     assert reads == [versions.HISTORY_READ_AHEAD * 5, None]
     assert _keys(page) == _keys(cpom_history(cpom)[:5])
+
+
+def test_the_page_history_is_kept_until_the_content_changes(cpom, world):
+    """The ten entries of the CPOM page come from the cache while no record is added (issue 19); any
+    change is a new key, so it shows at once; the authors are read again, never kept in the cache."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cpom import versions
+
+    nego = world["users"]["negotiator"]
+    commitment = CommitmentFactory(cpom=cpom, title="Filière gériatrique")
+    indicator = indicator_with_targets(commitment, label="Taux de fuite")
+    with CaptureQueriesContext(connection) as first:
+        computed = cpom_history(cpom, limit=10)
+    with CaptureQueriesContext(connection) as second:
+        kept = cpom_history(cpom, limit=10)
+    assert _keys(kept) == _keys(computed) == _keys(cpom_history(cpom)[:10])
+    assert [e["who"] for e in kept] == [e["who"] for e in computed]
+    assert len(second) < len(first) and len(second) <= 8  # the latest records of each kind, and the authors
+    stored = [v for k, v in cache._cache.items() if "cpom-history" in k] if hasattr(cache, "_cache") else None
+    if stored is not None:  # the local memory cache of the embedded default: its pickles hold no user
+        assert stored and all(b"accounts" not in value for value in stored)
+
+    indicator.set_target(cpom.first_year, "42", nego)
+    after = cpom_history(cpom, limit=10)
+    assert after[0]["what"] == "Valeur-cible 2026 de « Taux de fuite »"
+    assert after[0]["who"] == nego
+    assert _keys(after) == _keys(cpom_history(cpom)[:10])
+
+    nego.first_name, nego.last_name = "Camille", "Renommée"
+    nego.save()
+    assert cpom_history(cpom, limit=10)[0]["who"].get_full_name() == "Camille Renommée"
+    assert versions.HISTORY_CACHE_SECONDS <= 300
