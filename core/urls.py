@@ -50,15 +50,15 @@ def _pattern(viewname, arity, prefix, urlconf, current_app):
 def object_url(viewname, *args, current_app=None):
     """``reverse(viewname, args=args, current_app=current_app)``, read from the view's kept pattern when
     every argument allows it."""
-    if type(viewname) is str and len(args) <= len(_PLACEHOLDERS):
-        pattern = _pattern(viewname, len(args), get_script_prefix(), get_urlconf(), current_app)
+    if isinstance(viewname, str) and len(args) <= len(_PLACEHOLDERS):  # a template's literal is a SafeString
+        pattern = _pattern(str(viewname), len(args), get_script_prefix(), get_urlconf(), current_app)
         if pattern is not None:
             parts, takes_text = pattern
             pieces = [parts[0]]
             for arg, text_ok, after in zip(args, takes_text, parts[1:], strict=True):
                 if type(arg) is int and arg >= 0:
                     pieces.append(str(arg))
-                elif text_ok and type(arg) is str and _PLAIN_TEXT.fullmatch(arg):
+                elif text_ok and isinstance(arg, str) and _PLAIN_TEXT.fullmatch(arg):
                     pieces.append(arg)
                 else:
                     return reverse(viewname, args=args, current_app=current_app)

@@ -114,3 +114,24 @@ def test_the_url_tag_refuses_what_django_s_refuses():
         engines["django"].from_string("{% url 'portal:cpom_detail' pk %}").render({"pk": -1})
     with pytest.raises(NoReverseMatch):
         engines["django"].from_string("{% url 'nothing:here' %}").render({})
+
+
+def test_a_link_of_a_template_is_reversed_once_per_view(monkeypatch):
+    """The kept pattern serves every later link: the template's literal view name (a SafeString) and
+    its text arguments included."""
+    from django.template import engines
+
+    from core import urls
+
+    urls._pattern.cache_clear()
+    calls = []
+    monkeypatch.setattr(urls, "reverse", lambda *a, **kw: calls.append(a[0]) or reverse(*a, **kw))
+    template = engines["django"].from_string(
+        "{% url 'portal:cpom_detail' pk %} {% url 'cooperations:establishment_detail' finess %} {% url 'cpom:cpom_list' %}"
+    )
+    first = template.render({"pk": 1, "finess": "930000658"})
+    reversed_once = len(calls)
+    assert template.render({"pk": 1, "finess": "930000658"}) == first
+    for pk in range(2, 30):
+        template.render({"pk": pk, "finess": f"93000{pk:04d}"})
+    assert len(calls) == reversed_once  # none after the first rendering
