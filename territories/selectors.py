@@ -181,7 +181,9 @@ def territory_sites(user, territory):
         "pk", "finess", "name", "commune_name", "department_id", "legal_entity_id", "category__label",
         "legal_entity__legal_status__sector", "latitude", "longitude", "mco_beds",
     )  # fmt: skip
-    sector_labels = dict(Sector.choices)
+    # Translated once for the page, not once a site (a région has some 500).
+    sector_labels = {code: str(label) for code, label in Sector.choices}
+    unknown_sector = gettext("Non renseigné")
     result = [
         Site(
             pk,
@@ -192,7 +194,7 @@ def territory_sites(user, territory):
             entity,
             category or "",
             sector or "",
-            str(sector_labels.get(sector, _("Non renseigné"))),
+            sector_labels.get(sector, unknown_sector),
             lat,
             lon,
             beds,

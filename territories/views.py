@@ -3,6 +3,7 @@ their cooperation network, the downloads of their tables (CSV) and pictures
 (SVG), and the comparison of an establishment with similar ones."""
 
 import csv
+import html
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,12 +40,13 @@ class DataTable:
         région's table has some 500 rows of nine cells (most of the page time
         when the template loops over them)."""
         parts = []
+        quote = html.escape  # django.utils.html.escape without its lazy-argument wrapper: escape(str(cell))
         for row_id, cells, url in self.rows:
-            first = escape(cells[0]) if cells else ""
+            first = quote(str(cells[0])) if cells else ""
             if url:
-                first = f'<a href="{escape(url)}">{first}</a>'
-            rest = "".join(f"<td>{escape(cell)}</td>" for cell in cells[1:])
-            parts.append(f'<tr data-row="{escape(row_id)}"><th scope="row">{first}</th>{rest}</tr>')
+                first = f'<a href="{quote(str(url))}">{first}</a>'
+            rest = "".join(f"<td>{quote(str(cell))}</td>" for cell in cells[1:])
+            parts.append(f'<tr data-row="{quote(str(row_id))}"><th scope="row">{first}</th>{rest}</tr>')
         if not parts:
             parts.append(f'<tr><td colspan="{len(self.headers)}">{escape(_("Aucune ligne."))}</td></tr>')
         return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703 - every cell escaped above
