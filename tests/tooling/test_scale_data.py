@@ -3,6 +3,7 @@ tiny factor on a small register: sizes proportional to the factor, the same
 data for the same seed, and data that follows the rules the pages rely on."""
 
 import datetime
+import re
 
 import pytest
 from django.core.management import call_command
@@ -181,7 +182,9 @@ def test_profile_page_times_and_profiles_the_pages_of_the_bench(register):
     out = StringIO()
     call_command("profile_page", "structures", "cpoms", "--runs", "1", "--profile", stdout=out)
     printed = out.getvalue()
-    assert "structures " in printed and "cpoms " in printed and " ms  /cpom/" in printed
+    # Each page: its median time, its time in the database and its queries, its address.
+    assert re.search(r"^structures +[\d.]+ ms  \(SQL +[\d.]+ ms, \d+ requêtes\)  /cooperations/$", printed, re.M)
+    assert re.search(r"^cpoms +[\d.]+ ms  \(SQL +[\d.]+ ms, [1-9]\d* requêtes\)  /cpom/$", printed, re.M)
     assert "structure_list" in printed and "cpom_list" in printed  # the views in the call trees
     with pytest.raises(CommandError, match="Pages inconnues : nulle-part"):
         call_command("profile_page", "nulle-part", stdout=StringIO())
