@@ -114,18 +114,12 @@ def french_number(number, decimal_pos=None, thousands=NBSP):
     ``tests/core/test_values.py`` compares on generated numbers: decimals cut (not rounded) to
     ``decimal_pos`` then padded, a number below the last shown decimal written as zero."""
     if not isinstance(number, Decimal) or not number.is_finite():
-        with override("fr"):
-            return number_format(number, decimal_pos=decimal_pos, use_l10n=True, force_grouping=True).replace(
-                NBSP, thousands
-            )
+        return _django_french_number(number, decimal_pos, thousands)
     if decimal_pos is not None and abs(number) < Decimal("0." + "1".rjust(decimal_pos, "0")):
         number = Decimal(0)
     _sign, digits, exponent = number.as_tuple()
     if abs(exponent) + len(digits) > _PLAIN_DIGITS_LIMIT:
-        with override("fr"):
-            return number_format(number, decimal_pos=decimal_pos, use_l10n=True, force_grouping=True).replace(
-                NBSP, thousands
-            )
+        return _django_french_number(number, decimal_pos, thousands)
     text = f"{number:f}"
     sign = ""
     if text[0] == "-":
@@ -140,6 +134,13 @@ def french_number(number, decimal_pos=None, thousands=NBSP):
     groups.append(whole)
     shown = thousands.join(reversed(groups))
     return f"{sign}{shown}{DECIMAL_SEPARATOR}{decimals}" if decimals else f"{sign}{shown}"
+
+
+def _django_french_number(number, decimal_pos, thousands):
+    """Django's own path, for what ``french_number`` does not write itself."""
+    with override("fr"):
+        shown = number_format(number, decimal_pos=decimal_pos, use_l10n=True, force_grouping=True)
+    return shown.replace(NBSP, thousands)
 
 
 def format_value(value_type, number, text, unit=""):

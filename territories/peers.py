@@ -21,12 +21,11 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Avg, Q
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scopes import is_admin, reads_region
 from cooperations.models import Department, Establishment, LegalEntity
-from core.values import to_decimal
+from core.values import french_number, to_decimal
 from indicators.models import Declaration, DeclarationStatus
 from territories.models import HospiDiagFigure, PeerPercentiles, TemplatePeerMeans
 
@@ -142,7 +141,7 @@ def formatted(value, percentage=False):
         return ""
     value = Decimal(value)
     decimals = 0 if value == value.to_integral_value() else (1 if percentage else 2)
-    shown = number_format(value.quantize(Decimal(10) ** -decimals), decimal_pos=decimals, force_grouping=True)
+    shown = french_number(value.quantize(Decimal(10) ** -decimals), decimals)
     return f"{shown}\u202f%" if percentage else shown
 
 
