@@ -21,13 +21,7 @@ ACTING_ENTITY_KEY = "acting_entity_id"
 
 def held_memberships(user):
     """The memberships of ``user``, with their entity, by entity name."""
-    if not scopes.establishment_side(user):
-        return []
-    cached = getattr(user, "_held_memberships", None)
-    if cached is None:
-        cached = list(user.entity_memberships.select_related("legal_entity").order_by("legal_entity__name", "pk"))
-        user._held_memberships = cached
-    return cached
+    return scopes.memberships_of(user)
 
 
 def acting_membership(request):

@@ -32,14 +32,26 @@ def establishment_side(user) -> bool:
     return signed_in(user) and user.is_director
 
 
+def memberships_of(user) -> list:
+    """The memberships of ``user``, with their entity, by entity name: read
+    once per user object (a request), for the header's entity switch and for
+    every scope predicate below."""
+    if not establishment_side(user):
+        return []
+    cached = getattr(user, "_held_memberships", None)
+    if cached is None:
+        cached = list(user.entity_memberships.select_related("legal_entity").order_by("legal_entity__name", "pk"))
+        user._held_memberships = cached
+    return cached
+
+
 def functions_of(user) -> dict:
-    """{legal entity id: function} of the entities ``user`` holds, read once
-    per user object (a request)."""
+    """{legal entity id: function} of the entities ``user`` holds."""
     if not establishment_side(user):
         return {}
     cached = getattr(user, "_entity_functions", None)
     if cached is None:
-        cached = dict(user.entity_memberships.values_list("legal_entity_id", "function"))
+        cached = {membership.legal_entity_id: membership.function for membership in memberships_of(user)}
         user._entity_functions = cached
     return cached
 
@@ -47,6 +59,7 @@ def functions_of(user) -> dict:
 def forget_functions(user) -> None:
     """After a change of his memberships, read them again."""
     user.__dict__.pop("_entity_functions", None)
+    user.__dict__.pop("_held_memberships", None)
 
 
 def entity_ids(user) -> list:

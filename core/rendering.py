@@ -39,7 +39,8 @@ WRITTEN_HERE = INPUT_TEMPLATES | SELECT_TEMPLATES | {TEXTAREA_TEMPLATE, CLEARABL
 # Field groups: the templates stay the reference (the tests compare them with these functions' output).
 PLAIN_FIELD_TEMPLATE = "core/_plain_field.html"
 DSFR_INPUT_TEMPLATE = "dsfr/form_field_snippets/input_snippet.html"
-FIELD_TEMPLATES = frozenset({PLAIN_FIELD_TEMPLATE, DSFR_INPUT_TEMPLATE})
+FIELD_GROUP_TEMPLATE = "core/_field_group.html"  # ``{{ field|field_group }}`` (core/templatetags/fields.py)
+FIELD_TEMPLATES = frozenset({PLAIN_FIELD_TEMPLATE, DSFR_INPUT_TEMPLATE, FIELD_GROUP_TEMPLATE})
 
 
 def _shown(value):
@@ -161,6 +162,43 @@ def _dsfr_input(field):
     )
 
 
+def _field_group(field):
+    """``core/_field_group.html``: the DSFR group of the field's widget (upload, select or input),
+    the label with its hint, the widget, the errors."""
+    widget_type = field.widget_type
+    errors = field.errors
+    if widget_type in ("clearablefile", "file"):
+        classes = "fr-upload-group" + (" fr-input-group--error" if errors else "")
+    elif widget_type == "select":
+        classes = "fr-select-group" + (" fr-select-group--error" if errors else "")
+    else:
+        classes = "fr-input-group" + (" fr-input-group--error" if errors else "")
+    hint = (
+        f'<span class="fr-hint-text" id="{_shown(field.auto_id)}_helptext">{_shown(field.help_text)}</span>'
+        if field.help_text
+        else ""
+    )
+    error_block = (
+        f'<div id="{_shown(field.auto_id)}_error">'
+        + "".join(f'<p class="fr-error-text">{_shown(error)}</p>' for error in errors)
+        + "</div>"
+        if errors
+        else ""
+    )
+    return (
+        f'<div class="{classes}">\n'
+        f'  <label class="fr-label" for="{_shown(field.id_for_label)}">{_shown(field.label)}{hint}</label>\n'
+        f"  {_shown(field)}\n  {error_block}\n</div>"
+    )
+
+
+_FIELD_WRITERS = {
+    PLAIN_FIELD_TEMPLATE: _plain_field,
+    DSFR_INPUT_TEMPLATE: _dsfr_input,
+    FIELD_GROUP_TEMPLATE: _field_group,
+}
+
+
 class FastTemplatesRenderer(TemplatesSetting):
     """``TemplatesSetting`` (the project's and django-dsfr's templates) with
     Django's common widgets written in Python."""
@@ -169,7 +207,7 @@ class FastTemplatesRenderer(TemplatesSetting):
         widget = context.get("widget") if isinstance(context, dict) else None
         html = None
         if template_name in FIELD_TEMPLATES and isinstance(context, dict) and "field" in context:
-            html = (_plain_field if template_name == PLAIN_FIELD_TEMPLATE else _dsfr_input)(context["field"])
+            html = _FIELD_WRITERS[template_name](context["field"])
         elif widget is not None:
             if template_name in INPUT_TEMPLATES:
                 html = _input(widget)

@@ -47,16 +47,31 @@ YEAR_MIN, YEAR_MAX = 2000, 2100
 CPOM_MAX_YEARS = 5
 
 
+def shared_with_establishment(user, prefix=""):
+    """The CPOMs a person on an establishment's side sees, as a Q (``prefix``:
+    the path to the CPOM, e.g. "cpom__"): his entities', once the ARS has
+    shared a draft with him or signed it."""
+    return Q(**{f"{prefix}legal_entity_id__in": entity_ids(user), f"{prefix}shared_with_director": True})
+
+
+def with_visible_cpom(queryset, user, prefix=""):
+    """``queryset`` cut to the rows whose CPOM (at ``prefix``, e.g.
+    "commitment__cpom__") ``user`` sees: ARS users their région's, a director
+    his entity's once shared with him or signed. Written on the query's own
+    join to the CPOM: a subquery on the CPOMs was one more relation for
+    PostgreSQL's planner to place (4 ms of planning for the sent-back values
+    of a director's home page, issue 19)."""
+    return scoped(
+        queryset,
+        user,
+        region=f"{prefix}region_id",
+        entity=lambda user: shared_with_establishment(user, prefix=prefix),
+    )
+
+
 class CpomQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """ARS users see their région's CPOMs; a director sees his entity's
-        once the ARS has shared a draft with him or signed it."""
-        return scoped(
-            self,
-            user,
-            region="region_id",
-            entity=lambda user: Q(legal_entity_id__in=entity_ids(user), shared_with_director=True),
-        )
+        return with_visible_cpom(self, user)
 
 
 def assert_cpom_editable(cpom_id):
@@ -219,7 +234,7 @@ class CommitmentStatus(models.TextChoices):
 
 class CommitmentQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(cpom__in=Cpom.objects.visible_to(user))
+        return with_visible_cpom(self, user, "cpom__")
 
 
 class GuardedByCpom(models.Model):
@@ -753,7 +768,7 @@ class IndicatorTemplate(IndicatorDefinition):
 
 class IndicatorQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(commitment__cpom__in=Cpom.objects.visible_to(user))
+        return with_visible_cpom(self, user, "commitment__cpom__")
 
 
 class Indicator(GuardedByCpom, IndicatorDefinition):

@@ -25,6 +25,8 @@ from cpom.models import (
     IndicatorTemplate,
     MarketActivity,
     SupportFunction,
+    shared_with_establishment,
+    with_visible_cpom,
 )
 
 # --- Follow-up: campaigns and declarations ----------------------------------------------------
@@ -59,7 +61,7 @@ class CampaignQuerySet(models.QuerySet):
 
         def director(user):
             covering = Campaign.cpoms.through.objects.filter(
-                campaign_id=models.OuterRef("pk"), cpom__in=Cpom.objects.visible_to(user)
+                shared_with_establishment(user, prefix="cpom__"), campaign_id=models.OuterRef("pk")
             )
             return Q(models.Exists(covering))
 
@@ -161,7 +163,7 @@ DIRECTOR_EDITABLE = {DeclarationStatus.DRAFT, DeclarationStatus.SENT_BACK}
 
 class DeclarationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(indicator__commitment__cpom__in=Cpom.objects.visible_to(user))
+        return with_visible_cpom(self, user, "indicator__commitment__cpom__")
 
 
 def evidence_path(declaration, filename):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.history import HistoricalRecords
 from core.urls import object_url
-from cpom.models import Commitment, Cpom, CpomVersion, Indicator, Theme
+from cpom.models import Commitment, Cpom, CpomVersion, Indicator, Theme, with_visible_cpom
 
 
 class ReviewStatus(models.TextChoices):
@@ -49,7 +49,7 @@ ACHIEVEMENT_BADGES = {
 
 class VisibleWithCpom(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(cpom__in=Cpom.objects.visible_to(user))
+        return with_visible_cpom(self, user, "cpom__")
 
 
 class ReviewStep(models.Model):

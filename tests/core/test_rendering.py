@@ -112,12 +112,26 @@ class Group(DsfrFormMixin, forms.Form):
     kind = forms.ChoiceField(label="Type", choices=[("a", "A"), ("b", "B")])
     locked = forms.CharField(label="Figé", required=False, disabled=True)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea, help_text="libre")
+    proof = forms.FileField(label="Justificatif", help_text="PDF <10 Mo>")
+    scan = forms.FileField(label="Scan", required=False, widget=forms.FileInput)
+
+    def clean_name(self):
+        if self.cleaned_data["name"] == "deux":
+            raise forms.ValidationError(["Première <erreur>.", "Seconde erreur."])
+        return self.cleaned_data["name"]
 
 
-GROUP_DATA = [None, {"name": "x" * 30, "count": "-1", "kind": "z"}, {"name": "ok", "count": "3", "kind": "a"}]
+GROUP_DATA = [
+    None,
+    {"name": "x" * 30, "count": "-1", "kind": "z"},
+    {"name": "ok", "count": "3", "kind": "a"},
+    {"name": "deux", "kind": "b", "note": "<script>"},
+]
 
 
-@pytest.mark.parametrize("template", ["core/_plain_field.html", "dsfr/form_field_snippets/input_snippet.html"])
+@pytest.mark.parametrize(
+    "template", ["core/_plain_field.html", "dsfr/form_field_snippets/input_snippet.html", "core/_field_group.html"]
+)
 @pytest.mark.parametrize("data", GROUP_DATA)
 def test_field_groups_are_written_as_their_templates_write_them(template, data, settings):
     by_template, by_python = Group(data=data), Group(data=data)

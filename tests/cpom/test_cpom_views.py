@@ -421,3 +421,27 @@ def test_a_row_of_another_commitment_refuses_the_whole_save(client, world, rows)
     assert (CommitmentPartner.objects.count(), mine.indicators.count()) == counts
     mine.refresh_from_db()
     assert mine.title != "Renommé"
+
+
+def test_partner_datalist_offers_the_regions_open_entities_by_name(client, world):
+    """The one datalist of the commitment page (written in Python, cpom.forms):
+    the région's open legal entities, by name, each « name — FINESS », escaped."""
+    import html
+
+    odd = LegalEntityFactory(name='CH l’Étoile & "Zèbre" <b>', department=department("78"))
+    closed = LegalEntityFactory(name="CH Fermé", department=department("78"), closed_on=datetime.date(2020, 1, 1))
+    elsewhere = LegalEntityFactory(name="CH Ailleurs", department=department("59"))
+    _login(client, world, "negotiator")
+    page = client.get(reverse("cpom:commitment_update", args=[world["commitment_a"].pk])).content.decode()
+    datalist = re.search(r'<datalist id="[^"]+">(.*?)</datalist>', page, re.S).group(1)
+    offered = [html.unescape(value) for value in re.findall(r'<option value="([^"]*)"></option>', datalist)]
+    from cooperations.models import LegalEntity
+
+    expected = [
+        f"{e.name} — {e.finess}"
+        for e in LegalEntity.objects.filter(region_id="11", closed_on__isnull=True).order_by("name")
+    ]
+    assert offered == expected and len(expected) >= 3
+    assert f"{odd.name} — {odd.finess}" in offered
+    assert "&amp; &quot;Zèbre&quot; &lt;b&gt;" in datalist and '<b>"' not in datalist
+    assert not any(e.name in label for e in (closed, elsewhere) for label in offered)
