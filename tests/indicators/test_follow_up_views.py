@@ -3,6 +3,7 @@ uploads, exports, and the number of queries as the data grows."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -483,3 +484,24 @@ def test_office_documents_and_images_are_accepted(client, world, name, content, 
     )
     assert response.status_code == 302
     assert Declaration.objects.get(indicator=world["indicators_a_old"][1]).evidence.name.endswith(suffix)
+
+
+def test_director_page_gives_the_latest_reason_of_a_value_sent_back(client, world):
+    """Sent back twice: the page shows the ARS's latest reason and its date, not the first one's."""
+    from indicators import services
+    from indicators.models import DeclarationEvent
+
+    declaration = world["declaration_a"]
+    services.send_back(world["users"]["negotiator"], declaration, "Premier motif : le compte du mois manque.")
+    later = timezone.now() + datetime.timedelta(days=3)
+    DeclarationEvent.objects.create(
+        declaration=declaration, status=DeclarationStatus.SENT_BACK, reason="Second motif : recouper.", at=later
+    )
+    _login(client, world, "director")
+    page = client.get(_declare_url(world)).content.decode()
+    block = re.search(r'data-testid="send-back">(.*?)</div>', page, re.S).group(1)
+    assert "Second motif : recouper." in block and "Premier motif" not in block
+    assert timezone.localtime(later).strftime("%d/%m/%Y") in block
+    # Validated since: nothing to correct, no reason shown.
+    Declaration.objects.filter(pk=declaration.pk).update(status=DeclarationStatus.VALIDATED)
+    assert 'data-testid="send-back"' not in client.get(_declare_url(world)).content.decode()
