@@ -186,5 +186,13 @@ def test_profile_page_times_and_profiles_the_pages_of_the_bench(register):
     assert re.search(r"^structures +[\d.]+ ms  \(SQL +[\d.]+ ms, \d+ requêtes\)  /cooperations/$", printed, re.M)
     assert re.search(r"^cpoms +[\d.]+ ms  \(SQL +[\d.]+ ms, [1-9]\d* requêtes\)  /cpom/$", printed, re.M)
     assert "structure_list" in printed and "cpom_list" in printed  # the views in the call trees
+    # With --calls, the Python calls of a request too: the same count from one run to the next.
+    counted = []
+    for _ in range(2):
+        out = StringIO()
+        call_command("profile_page", "structures", "--runs", "1", "--calls", stdout=out)
+        found = re.search(r"^structures .*requêtes, (\d+) appels Python\)  /cooperations/$", out.getvalue(), re.M)
+        counted.append(int(found.group(1)))
+    assert counted[0] > 1000 and abs(counted[0] - counted[1]) <= counted[0] // 100, counted
     with pytest.raises(CommandError, match="Pages inconnues : nulle-part"):
         call_command("profile_page", "nulle-part", stdout=StringIO())

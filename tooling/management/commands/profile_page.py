@@ -4,6 +4,9 @@ the generated data set already in the database (``generate_scale_data`` or
 its median time printed and, with ``--profile``, a pyinstrument profile of a
 few requests (the call tree, the slowest branches first)."""
 
+import cProfile
+import io
+import pstats
 import statistics
 import time
 
@@ -35,6 +38,18 @@ class _SqlTimer:
             self.count += 1
 
 
+def _python_calls(client, url, requests=3):
+    """The Python function calls of one request (the median of ``requests``), as cProfile counts them."""
+    counts = []
+    for _ in range(requests):
+        profile = cProfile.Profile()
+        profile.enable()
+        client.get(url, secure=True)
+        profile.disable()
+        counts.append(pstats.Stats(profile, stream=io.StringIO()).total_calls)
+    return statistics.median(counts)
+
+
 class Command(BaseCommand):
     help = "Temps serveur des pages principales sur le jeu généré, et profil pyinstrument des pages choisies."
 
@@ -42,8 +57,14 @@ class Command(BaseCommand):
         parser.add_argument("keys", nargs="*", help="Clés des pages (celles de bench_pages) ; toutes sinon.")
         parser.add_argument("--runs", type=int, default=7, help="Requêtes par page pour la médiane.")
         parser.add_argument("--profile", action="store_true", help="Affiche le profil de chaque page choisie.")
+        parser.add_argument(
+            "--calls",
+            action="store_true",
+            help="Compte aussi les appels de fonctions Python d’une requête (cProfile) : une mesure du travail "
+            "que la charge de la machine ne change pas, pour comparer deux versions du code.",
+        )
 
-    def handle(self, *args, keys, runs, profile, **options):
+    def handle(self, *args, keys, runs, profile, calls=False, **options):
         if not Cpom.objects.filter(reference__startswith=SCALE_REFERENCE_PREFIX).exists():
             raise CommandError("Aucun jeu généré : lancez d’abord generate_scale_data (ou bench_pages --keep).")
         bench = BenchPages(stdout=self.stdout, stderr=self.stderr)
@@ -71,9 +92,10 @@ class Command(BaseCommand):
                     counts.append(timer.count)
                 if response.status_code != 200:
                     raise CommandError(f"{page.url} : réponse {response.status_code}")
+                counted = f", {_python_calls(client, page.url)} appels Python" if calls else ""
                 self.stdout.write(
                     f"{page.key:30} {statistics.median(times) * 1000:7.1f} ms"
-                    f"  (SQL {statistics.median(sql_times) * 1000:5.1f} ms, {max(counts)} requêtes)  {page.url}"
+                    f"  (SQL {statistics.median(sql_times) * 1000:5.1f} ms, {max(counts)} requêtes{counted})  {page.url}"
                 )
                 if profile:
                     profiler = Profiler(interval=0.0005)
