@@ -41,7 +41,7 @@ def memberships_of(user) -> list:
     cached = getattr(user, "_held_memberships", None)
     if cached is None:
         memberships = user.entity_memberships.select_related("legal_entity").order_by("legal_entity__name", "pk")
-        # The entity's name and numbers only: a legal entity has some forty columns, read on every page.
+        # The entity's name and numbers only (not its provenance fields): read on every page of a director.
         entity = ("legal_entity__name", "legal_entity__finess", "legal_entity__region")
         cached = list(memberships.only("user", "legal_entity", "function", "granted_at", "granted_by", *entity))
         user._held_memberships = cached

@@ -93,7 +93,7 @@ def region_overview(region_id, year, today=None) -> dict:
     campaigns = Campaign.objects.filter(year=year)
     if region_id is not None:
         cpoms, campaigns = cpoms.filter(region_id=region_id), campaigns.filter(region_id=region_id)
-    # What the table and its CSV show of a CPOM: France has some 3,000 of them, each with an entity of forty columns.
+    # What the table and its CSV show of a CPOM and its entity: France has some 3,000 of them.
     shown = ("first_year", "last_year", "legal_entity", "legal_entity__name", "legal_entity__finess", "region")
     cpoms = cpoms.select_related("legal_entity", "region").only(*shown, "region__name")
     cpoms = list(cpoms.order_by("legal_entity__name", "pk"))

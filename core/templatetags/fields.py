@@ -11,4 +11,5 @@ register = template.Library()
 
 @register.filter
 def field_group(field):
-    return field.render(template_name=FIELD_GROUP_TEMPLATE)
+    """Nothing for a name the form does not have, as the former ``{% include %}`` rendered."""
+    return field.render(template_name=FIELD_GROUP_TEMPLATE) if hasattr(field, "render") else ""

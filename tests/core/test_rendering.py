@@ -148,3 +148,12 @@ def test_field_groups_are_written_as_their_templates_write_them(template, data, 
     for name in Group.base_fields:
         expected = get_template(template).render({"field": again_template[name]}).strip()
         assert FAST.render(template, {"field": again_python[name]}) == expected, name
+
+
+def test_field_group_filter_writes_the_group_and_nothing_for_an_unknown_field():
+    from django.template import Context, Template
+
+    template = Template("{% load fields %}{{ form.name|field_group }}|{{ form.nope|field_group }}")
+    written, unknown = template.render(Context({"form": Group()})).split("|")
+    assert written == FAST.render("core/_field_group.html", {"field": Group()["name"]}) and "fr-input-group" in written
+    assert unknown == ""
