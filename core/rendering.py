@@ -50,6 +50,9 @@ def _shown(value):
     return render_value_in_context(value, _CONTEXT)
 
 
+template_text = _shown  # for the other apps' rows written in Python (cpom/rows.py)
+
+
 def _formatted(value):
     """``{{ value|stringformat:'s' }}``."""
     return conditional_escape("%s" % (value,))  # noqa: UP031 - the filter's own formatting
