@@ -124,14 +124,17 @@ def _field_errors(field):
     return f'<div id="{_shown(field.auto_id)}-desc-error">{_shown(errors)}</div>' if errors else ""
 
 
+def _hint(field):
+    """The hint inside the label, with the id Django's aria-describedby names."""
+    if not field.help_text:
+        return ""
+    return f'<span class="fr-hint-text" id="{_shown(field.auto_id)}_helptext">{_shown(field.help_text)}</span>'
+
+
 def _plain_field(field):
     """``core/_plain_field.html``: a DSFR input group without the required mark."""
     errors = field.errors
-    hint = (
-        f'<span class="fr-hint-text" id="{_shown(field.auto_id)}_helptext">{_shown(field.help_text)}</span>'
-        if field.help_text
-        else ""
-    )
+    hint = _hint(field)
     widget = _shown(dsfr_input_class_attr(field))
     return (
         f'<div class="fr-input-group{" fr-input-group--error" if errors else ""}">\n'
@@ -171,16 +174,13 @@ def _field_group(field):
     widget_type = field.widget_type
     errors = field.errors
     if widget_type in ("clearablefile", "file"):
-        classes = "fr-upload-group" + (" fr-input-group--error" if errors else "")
+        group, error = "fr-upload-group", "fr-input-group--error"
     elif widget_type == "select":
-        classes = "fr-select-group" + (" fr-select-group--error" if errors else "")
+        group, error = "fr-select-group", "fr-select-group--error"
     else:
-        classes = "fr-input-group" + (" fr-input-group--error" if errors else "")
-    hint = (
-        f'<span class="fr-hint-text" id="{_shown(field.auto_id)}_helptext">{_shown(field.help_text)}</span>'
-        if field.help_text
-        else ""
-    )
+        group, error = "fr-input-group", "fr-input-group--error"
+    classes = f"{group} {error}" if errors else group
+    hint = _hint(field)
     error_block = (
         f'<div id="{_shown(field.auto_id)}_error">'
         + "".join(f'<p class="fr-error-text">{_shown(error)}</p>' for error in errors)

@@ -94,8 +94,8 @@ def region_overview(region_id, year, today=None) -> dict:
     if region_id is not None:
         cpoms, campaigns = cpoms.filter(region_id=region_id), campaigns.filter(region_id=region_id)
     # What the table and its CSV show of a CPOM and its entity: France has some 3,000 of them.
-    shown = ("first_year", "last_year", "legal_entity", "legal_entity__name", "legal_entity__finess", "region")
-    cpoms = cpoms.select_related("legal_entity", "region").only(*shown, "region__name")
+    shown = ("first_year", "last_year", "legal_entity__name", "legal_entity__finess", "region__name")
+    cpoms = cpoms.select_related("legal_entity", "region").only("legal_entity", "region", *shown)
     cpoms = list(cpoms.order_by("legal_entity__name", "pk"))
     reviews = {r.cpom_id: r for r in AnnualReview.objects.filter(cpom_id__in=[cpom.pk for cpom in cpoms], year=year)}
     review_ids = [review.pk for review in reviews.values()]
